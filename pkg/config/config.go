@@ -1,0 +1,118 @@
+// Package config loads topicgate's configuration: defaults, then a YAML file,
+// then TOPICGATE_* environment variables, then command-line flags. Validate
+// reports every problem at once.
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is topicgate's whole configuration. docs/configuration.md describes it.
+type Config struct {
+	Listen   Listen   `yaml:"listen"`
+	Log      Log      `yaml:"log"`
+	Policy   Policy   `yaml:"policy"`
+	Identity Identity `yaml:"identity"`
+	Limits   Limits   `yaml:"limits"`
+	Kafka    Kafka    `yaml:"kafka"`
+	// ShutdownTimeout bounds the drain on SIGTERM: in-flight requests finish
+	// and the producers flush within it.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// Listen says where topicgate listens.
+type Listen struct {
+	GRPC  string `yaml:"grpc"`  // host:port for ext_proc and gRPC health ("" disables)
+	Unix  string `yaml:"unix"`  // unix socket path for the same services ("" disables)
+	Admin string `yaml:"admin"` // host:port for /healthz, /readyz, /metrics ("" disables)
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json or console
+}
+
+// Policy configures the policy engine.
+type Policy struct {
+	Dir            string   `yaml:"dir"`
+	Query          string   `yaml:"query"`
+	Timeout        Duration `yaml:"timeout"`
+	ReloadInterval Duration `yaml:"reload_interval"` // 0 disables watching
+}
+
+// Identity configures how callers authenticate.
+type Identity struct {
+	APIKeysFile string `yaml:"api_keys_file"`
+}
+
+// Limits bound requests.
+type Limits struct {
+	MaxBodyBytes int `yaml:"max_body_bytes"`
+	MaxRecords   int `yaml:"max_records"`
+}
+
+// Kafka configures the clusters.
+type Kafka struct {
+	ProduceTimeout Duration  `yaml:"produce_timeout"`
+	RequestTimeout Duration  `yaml:"request_timeout"`
+	MetadataTTL    Duration  `yaml:"metadata_ttl"`
+	Clusters       []Cluster `yaml:"clusters"`
+}
+
+// Cluster is one Kafka cluster.
+type Cluster struct {
+	Name             string `yaml:"name"`
+	BootstrapServers string `yaml:"bootstrap_servers"`
+	// Properties are passed to librdkafka as they are (security.protocol,
+	// sasl.mechanisms, sasl.username, sasl.password, ssl.ca.location, ...).
+	Properties map[string]string `yaml:"properties"`
+}
+
+// Default is the configuration before any file, variable or flag.
+func Default() *Config {
+	return &Config{
+		Listen: Listen{GRPC: "127.0.0.1:9001", Admin: "127.0.0.1:9090"},
+		Log:    Log{Level: "info", Format: "json"},
+		Policy: Policy{
+			Query:          "data.topicgate.authz.decision",
+			Timeout:        Duration(time.Second),
+			ReloadInterval: Duration(2 * time.Second),
+		},
+		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000},
+		Kafka: Kafka{
+			ProduceTimeout: Duration(10 * time.Second),
+			RequestTimeout: Duration(5 * time.Second),
+			MetadataTTL:    Duration(2 * time.Second),
+		},
+		ShutdownTimeout: Duration(15 * time.Second),
+	}
+}
+
+// Duration is a time.Duration written as "10s", "250ms" in YAML.
+type Duration time.Duration
+
+// D is the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 10s or 250ms", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+func (d Duration) String() string { return time.Duration(d).String() }

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+// Validate checks the configuration and reports every problem it finds.
+func (c *Config) Validate() error {
+	var p []error
+	add := func(format string, args ...any) { p = append(p, fmt.Errorf(format, args...)) }
+
+	if c.Listen.GRPC == "" && c.Listen.Unix == "" {
+		add("listen: set listen.grpc or listen.unix, or Envoy has nothing to call")
+	}
+	for name, addr := range map[string]string{"listen.grpc": c.Listen.GRPC, "listen.admin": c.Listen.Admin} {
+		if addr != "" {
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				add("%s: %q is not host:port", name, addr)
+			}
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level: %q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "console":
+	default:
+		add("log.format: %q is not json or console", c.Log.Format)
+	}
+
+	if c.Policy.Dir == "" {
+		add("policy.dir: required (a directory of Rego policies; the default policy denies everything)")
+	} else if st, err := os.Stat(c.Policy.Dir); err != nil || !st.IsDir() {
+		add("policy.dir: %q is not a readable directory", c.Policy.Dir)
+	}
+	if c.Policy.Query == "" {
+		add("policy.query: required")
+	}
+	positive(add, "policy.timeout", c.Policy.Timeout)
+	if c.Policy.ReloadInterval < 0 {
+		add("policy.reload_interval: must not be negative")
+	}
+	if f := c.Identity.APIKeysFile; f != "" {
+		if _, err := os.Stat(f); err != nil {
+			add("identity.api_keys_file: %v", err)
+		}
+	}
+
+	if c.Limits.MaxBodyBytes <= 0 || c.Limits.MaxBodyBytes > 64<<20 {
+		add("limits.max_body_bytes: must be from 1 to %d, got %d", 64<<20, c.Limits.MaxBodyBytes)
+	}
+	if c.Limits.MaxRecords <= 0 {
+		add("limits.max_records: must be positive, got %d", c.Limits.MaxRecords)
+	}
+
+	positive(add, "kafka.produce_timeout", c.Kafka.ProduceTimeout)
+	positive(add, "kafka.request_timeout", c.Kafka.RequestTimeout)
+	if c.Kafka.MetadataTTL < 0 {
+		add("kafka.metadata_ttl: must not be negative")
+	}
+	positive(add, "shutdown_timeout", c.ShutdownTimeout)
+	if len(c.Kafka.Clusters) == 0 {
+		add("kafka.clusters: configure at least one cluster (or pass -bootstrap-servers)")
+	}
+	seen := map[string]bool{}
+	for i, cl := range c.Kafka.Clusters {
+		switch {
+		case cl.Name == "":
+			add("kafka.clusters[%d].name: required", i)
+		case seen[cl.Name]:
+			add("kafka.clusters[%d].name: %q is used twice", i, cl.Name)
+		}
+		seen[cl.Name] = true
+		if cl.BootstrapServers == "" && cl.Properties["bootstrap.servers"] == "" {
+			add("kafka.clusters[%d] (%s): bootstrap_servers is required", i, cl.Name)
+		}
+	}
+	return errors.Join(p...)
+}
+
+func positive(add func(string, ...any), name string, d Duration) {
+	if time.Duration(d) <= 0 {
+		add("%s: must be a positive duration, got %s", name, d)
+	}
+}

@@ -1,0 +1,137 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/identity"
+	"github.com/topicgate/topicgate/pkg/kafkarest"
+	"github.com/topicgate/topicgate/pkg/policy"
+)
+
+// call is one request's state across its phases.
+type call struct {
+	g         *Gateway
+	req       *Request
+	log       *zap.Logger
+	start     time.Time
+	route     kafkarest.Route
+	principal identity.Principal
+	cluster   Cluster
+	decisions []string // decision ids, for the response header
+}
+
+func (g *Gateway) newCall(req *Request) *call {
+	return &call{
+		g: g, req: req, start: time.Now(),
+		log: g.opts.Log.With(zap.String("request_id", req.ID)),
+	}
+}
+
+func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
+	route, err := kafkarest.Match(c.req.Method, c.req.Path)
+	if err != nil {
+		return c.fail(err), nil
+	}
+	c.route = route
+	if c.principal, err = c.g.opts.Auth.Authenticate(c.req.Headers["authorization"]); err != nil {
+		return c.fail(err), nil
+	}
+	if route.ClusterID != "" {
+		if c.cluster = c.g.clusterByID(route.ClusterID); c.cluster == nil {
+			return c.fail(apierr.New(http.StatusNotFound, 404, "Cluster %s cannot be found.", route.ClusterID)), nil
+		}
+	}
+	if d := c.decide(ctx, c.input(policy.PhaseRequest)); !d.Allow {
+		return c.deny(d), nil
+	}
+	if route.Action == kafkarest.Produce {
+		return c.beginProduce(ctx)
+	}
+	return c.describe(ctx), nil
+}
+
+func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
+	d := c.g.opts.Policy.Decide(ctx, in)
+	c.decisions = append(c.decisions, d.ID)
+	return d
+}
+
+// deny answers a denying decision: 401 for callers without credentials (so
+// they know to authenticate), 403 otherwise, unless the policy chose a status.
+func (c *call) deny(d policy.Decision) *Response {
+	status := http.StatusForbidden
+	if !c.principal.Authenticated() {
+		status = http.StatusUnauthorized
+	}
+	if d.Status != 0 {
+		status = d.Status
+	}
+	msg := "Request is not authorized"
+	if d.Reason != "" {
+		msg += ": " + d.Reason
+	}
+	e := apierr.New(status, status*100+1, "%s", msg)
+	if status == http.StatusUnauthorized {
+		e = e.WithHeader("www-authenticate", `Basic realm="topicgate"`)
+	}
+	for k, v := range d.Headers {
+		e = e.WithHeader(k, v)
+	}
+	if d.Err != nil {
+		e = e.Wrap(d.Err)
+	}
+	return c.fail(e)
+}
+
+// fail answers an error in the API's envelope. Internal errors are logged
+// with their cause; the client sees only the generic message.
+func (c *call) fail(err error) *Response {
+	e := apierr.From(err)
+	resp := c.respond(e.Status, kafkarest.ErrorBody(e))
+	for k, v := range e.Header {
+		resp.Headers[k] = v
+	}
+	if e.RetryAfter > 0 {
+		resp.Headers["retry-after"] = strconv.Itoa(int((e.RetryAfter + time.Second - 1) / time.Second))
+	}
+	resp.Details = "topicgate_error"
+	fields := []zap.Field{zap.Int("status", e.Status), zap.Int("error_code", e.Code), zap.String("message", e.Message)}
+	if cause := e.Unwrap(); cause != nil {
+		fields = append(fields, zap.NamedError("cause", cause))
+	}
+	if e.Status >= 500 {
+		c.log.Error("request failed", fields...)
+	} else {
+		c.log.Info("request refused", fields...)
+	}
+	return resp
+}
+
+// respond builds a JSON response and records the request's metrics.
+func (c *call) respond(status int, body []byte) *Response {
+	resp := &Response{
+		Status:  status,
+		Headers: map[string]string{"content-type": "application/json", "x-request-id": c.req.ID},
+		Body:    body,
+		Details: "topicgate",
+	}
+	if n := len(c.decisions); n > 0 {
+		resp.Headers["x-topicgate-decision-id"] = c.decisions[n-1]
+	}
+	action := string(c.route.Action)
+	if action == "" {
+		action = "unmatched"
+	}
+	d := time.Since(c.start)
+	c.g.opts.Metrics.Request(action, c.route.Operation, status, d)
+	if ce := c.log.Check(zap.DebugLevel, "request answered"); ce != nil {
+		ce.Write(zap.String("action", action), zap.Int("status", status), zap.Duration("duration", d))
+	}
+	return resp
+}

@@ -1,0 +1,86 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/kafkarest"
+)
+
+// describe answers the metadata endpoints.
+func (c *call) describe(ctx context.Context) *Response {
+	links := kafkarest.NewLinks(c.req.Scheme, c.req.Authority, c.route.Prefix)
+	var body []byte
+	var err error
+	switch c.route.Action {
+	case kafkarest.ListClusters:
+		body, err = c.listClusters(ctx, links)
+	case kafkarest.GetCluster:
+		var info kafka.ClusterInfo
+		if info, err = c.cluster.Describe(ctx); err == nil {
+			body, err = links.Cluster(restCluster(info))
+		}
+	case kafkarest.ListTopics:
+		var ts []kafka.TopicInfo
+		if ts, err = c.cluster.Topics(ctx); err == nil {
+			out := make([]kafkarest.Topic, len(ts))
+			for i := range ts {
+				out[i] = restTopic(&ts[i])
+			}
+			body, err = links.TopicList(c.cluster.ID(), out)
+		}
+	case kafkarest.GetTopic, kafkarest.ListPartitions:
+		var t kafka.TopicInfo
+		if t, err = c.cluster.Topic(ctx, c.route.Topic); err == nil {
+			if c.route.Action == kafkarest.GetTopic {
+				body, err = links.Topic(c.cluster.ID(), restTopic(&t))
+			} else {
+				body, err = links.PartitionList(c.cluster.ID(), restTopic(&t))
+			}
+		}
+	default:
+		err = apierr.NotFound
+	}
+	if err != nil {
+		return c.fail(kafka.ClientError(err))
+	}
+	return c.respond(http.StatusOK, body)
+}
+
+// listClusters lists the clusters that answer; it fails only if none does.
+func (c *call) listClusters(ctx context.Context, links kafkarest.Links) ([]byte, error) {
+	var out []kafkarest.Cluster
+	var firstErr error
+	for _, cl := range c.g.opts.Clusters {
+		info, err := cl.Describe(ctx)
+		if err != nil {
+			c.log.Warn("cluster did not answer", zap.String("cluster", cl.Name()), zap.Error(err))
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		out = append(out, restCluster(info))
+	}
+	if len(out) == 0 && firstErr != nil {
+		return nil, firstErr
+	}
+	return links.ClusterList(out)
+}
+
+func restCluster(info kafka.ClusterInfo) kafkarest.Cluster {
+	return kafkarest.Cluster{ID: info.ID, ControllerID: info.ControllerID}
+}
+
+func restTopic(t *kafka.TopicInfo) kafkarest.Topic {
+	out := kafkarest.Topic{Name: t.Name, Internal: t.Internal, ReplicationFactor: t.ReplicationFactor}
+	out.Partitions = make([]kafkarest.Partition, len(t.Partitions))
+	for i, p := range t.Partitions {
+		out.Partitions[i] = kafkarest.Partition{ID: p.ID, Leader: p.Leader}
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+// Package gateway turns an HTTP request into a Kafka operation under policy:
+// it matches the route, authenticates the caller, asks the policy, calls
+// Kafka and renders the answer. It knows nothing of Envoy: pkg/extproc feeds
+// it requests and turns its responses into ImmediateResponses.
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/topicgate/topicgate/pkg/identity"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/metrics"
+	"github.com/topicgate/topicgate/pkg/policy"
+)
+
+// Cluster is what the gateway needs of a Kafka cluster.
+type Cluster interface {
+	Name() string
+	// ID is the cluster id last reported by Kafka, "" if never reached.
+	ID() string
+	Describe(ctx context.Context) (kafka.ClusterInfo, error)
+	Topics(ctx context.Context) ([]kafka.TopicInfo, error)
+	Topic(ctx context.Context, name string) (kafka.TopicInfo, error)
+	Produce(ctx context.Context, msgs []kafka.Message) []kafka.Delivery
+}
+
+// Authenticator turns an Authorization header into a principal.
+type Authenticator interface {
+	Authenticate(authorization string) (identity.Principal, error)
+}
+
+// Authorizer decides whether a request may proceed.
+type Authorizer interface {
+	Decide(ctx context.Context, in *policy.Input) policy.Decision
+}
+
+var (
+	_ Cluster       = (*kafka.Client)(nil)
+	_ Authenticator = (*identity.APIKeys)(nil)
+	_ Authorizer    = (*policy.Engine)(nil)
+)
+
+// Options configure a Gateway.
+type Options struct {
+	Clusters []Cluster
+	Auth     Authenticator
+	Policy   Authorizer
+	Log      *zap.Logger
+	Metrics  *metrics.Metrics
+	// MaxBodyBytes bounds a produce body. Keep it equal to Envoy's buffer
+	// limit so that both give the same answer.
+	MaxBodyBytes int
+	// MaxRecords bounds the records of one produce request.
+	MaxRecords int
+	// ProduceTimeout bounds the wait for Kafka's acknowledgement. It must be
+	// shorter than Envoy's ext_proc message_timeout so the client gets our
+	// answer, not Envoy's.
+	ProduceTimeout time.Duration
+}
+
+// Gateway serves Kafka REST requests. It is safe for concurrent use.
+type Gateway struct {
+	opts Options
+}
+
+// New returns a Gateway.
+func New(opts Options) *Gateway { return &Gateway{opts: opts} }
+
+// Request is an HTTP request as the gateway sees it.
+type Request struct {
+	ID        string
+	Method    string
+	Path      string // path and query, as sent
+	Scheme    string
+	Authority string
+	Headers   map[string]string // lower-case names
+	Source    string            // the client's address, when known
+	// EndOfStream is true when the request has no body.
+	EndOfStream bool
+}
+
+// Response is the answer to send to the client.
+type Response struct {
+	Status  int
+	Headers map[string]string
+	Body    []byte
+	// Details names the outcome for Envoy's %RESPONSE_CODE_DETAILS%.
+	Details string
+}
+
+// BodyFunc finishes a request once its body has arrived.
+type BodyFunc func(ctx context.Context, body []byte) *Response
+
+// Headers handles the request headers. It returns either the response, or a
+// BodyFunc when the endpoint needs the body (produce).
+func (g *Gateway) Headers(ctx context.Context, req *Request) (*Response, BodyFunc) {
+	c := g.newCall(req)
+	return c.begin(ctx)
+}
+
+func (g *Gateway) clusterByID(id string) Cluster {
+	for _, cl := range g.opts.Clusters {
+		if cl.ID() == id {
+			return cl
+		}
+	}
+	return nil
+}

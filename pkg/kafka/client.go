@@ -1,0 +1,372 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"go.uber.org/zap"
+)
+
+// Options configure a Client.
+type Options struct {
+	Name string
+	// Properties are librdkafka settings (bootstrap.servers, security.protocol,
+	// sasl.*, ssl.*, linger.ms, ...). They override topicgate's defaults.
+	Properties map[string]string
+	// ProduceTimeout bounds how long a record may wait for acknowledgement,
+	// retries included (librdkafka's message.timeout.ms).
+	ProduceTimeout time.Duration
+	// RequestTimeout bounds each metadata or admin call.
+	RequestTimeout time.Duration
+	// MetadataTTL is how long cluster and topic metadata are cached.
+	MetadataTTL time.Duration
+	Logger      *zap.Logger
+}
+
+// producerDefaults are topicgate's producer settings: durable and ordered
+// (idempotent, acks=all), no topic auto-creation, and delivery reports that
+// do not copy payloads back into Go.
+var producerDefaults = map[string]string{
+	"enable.idempotence":        "true",
+	"acks":                      "all",
+	"linger.ms":                 "5",
+	"allow.auto.create.topics":  "false",
+	"go.delivery.report.fields": "none",
+	"partitioner":               "murmur2_random", // the Java client's key->partition mapping
+	"go.logs.channel.enable":    "true",           // librdkafka logs go to zap, not raw stderr
+}
+
+// Client is one Kafka cluster: a long-lived idempotent producer and an admin
+// client sharing its connections. It is safe for concurrent use.
+type Client struct {
+	opts     Options
+	producer *ck.Producer
+	admin    *ck.AdminClient
+	log      *zap.Logger
+	drained  chan struct{}
+	id       atomic.Pointer[string] // last cluster id Kafka reported
+
+	mu      sync.Mutex
+	cluster cached[ClusterInfo]
+	list    cached[[]TopicInfo]
+	topics  map[string]cached[TopicInfo]
+}
+
+type cached[T any] struct {
+	v  T
+	at time.Time
+}
+
+func (c cached[T]) fresh(ttl time.Duration) bool { return !c.at.IsZero() && time.Since(c.at) < ttl }
+
+// New creates the client. It does not wait for the cluster: Describe does.
+func New(opts Options) (*Client, error) {
+	cfg := ck.ConfigMap{}
+	for k, v := range producerDefaults {
+		cfg[k] = v
+	}
+	cfg["message.timeout.ms"] = strconv.FormatInt(opts.ProduceTimeout.Milliseconds(), 10)
+	for k, v := range opts.Properties {
+		cfg[k] = v
+	}
+	p, err := ck.NewProducer(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: creating producer: %w", opts.Name, err)
+	}
+	a, err := ck.NewAdminClientFromProducer(p)
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("cluster %s: creating admin client: %w", opts.Name, err)
+	}
+	c := &Client{
+		opts: opts, producer: p, admin: a,
+		log:     opts.Logger.With(zap.String("cluster", opts.Name)),
+		drained: make(chan struct{}),
+		topics:  map[string]cached[TopicInfo]{},
+	}
+	go c.drainEvents()
+	go c.drainLogs()
+	return c, nil
+}
+
+// Name is the cluster's name in topicgate's configuration.
+func (c *Client) Name() string { return c.opts.Name }
+
+// ID is the cluster id Kafka last reported, "" before the first Describe.
+func (c *Client) ID() string {
+	if p := c.id.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// drainEvents reads the producer's event channel for its whole life: errors
+// and stray reports arrive there, and an unread channel grows without bound.
+func (c *Client) drainEvents() {
+	defer close(c.drained)
+	for ev := range c.producer.Events() {
+		switch e := ev.(type) {
+		case ck.Error:
+			if e.IsFatal() {
+				c.log.Error("fatal Kafka producer error", zap.Error(e))
+			} else {
+				c.log.Warn("Kafka client error", zap.Error(e))
+			}
+		case *ck.Message:
+			c.log.Warn("delivery report without a waiting request", zap.Int32("partition", e.TopicPartition.Partition))
+		default:
+			c.log.Debug("Kafka event", zap.String("event", ev.String()))
+		}
+	}
+}
+
+// drainLogs forwards librdkafka's log lines (syslog levels) to zap.
+func (c *Client) drainLogs() {
+	for l := range c.producer.Logs() {
+		lvl := zap.DebugLevel
+		switch {
+		case l.Level <= 3:
+			lvl = zap.ErrorLevel
+		case l.Level == 4:
+			lvl = zap.WarnLevel
+		case l.Level <= 6:
+			lvl = zap.InfoLevel
+		}
+		if ce := c.log.Check(lvl, l.Message); ce != nil {
+			ce.Write(zap.String("source", "librdkafka"), zap.String("tag", l.Tag))
+		}
+	}
+}
+
+func (c *Client) ctx(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, c.opts.RequestTimeout)
+}
+
+// Describe returns the cluster's id, controller and brokers.
+func (c *Client) Describe(ctx context.Context) (ClusterInfo, error) {
+	c.mu.Lock()
+	if v := c.cluster; v.fresh(c.opts.MetadataTTL) {
+		c.mu.Unlock()
+		return v.v, nil
+	}
+	c.mu.Unlock()
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	res, err := c.admin.DescribeCluster(ctx, ck.SetAdminRequestTimeout(c.opts.RequestTimeout))
+	if err != nil {
+		return ClusterInfo{}, err
+	}
+	info := ClusterInfo{ControllerID: -1}
+	if res.ClusterID != nil {
+		info.ID = *res.ClusterID
+	}
+	if res.Controller != nil {
+		info.ControllerID = int32(res.Controller.ID)
+	}
+	for _, n := range res.Nodes {
+		info.Brokers = append(info.Brokers, Broker{ID: int32(n.ID), Host: n.Host, Port: n.Port})
+	}
+	if info.ID == "" {
+		return ClusterInfo{}, fmt.Errorf("cluster %s did not report a cluster id", c.opts.Name)
+	}
+	c.id.Store(&info.ID)
+	c.mu.Lock()
+	c.cluster = cached[ClusterInfo]{info, time.Now()}
+	c.mu.Unlock()
+	return info, nil
+}
+
+// Topics lists the cluster's topics, sorted by name.
+func (c *Client) Topics(ctx context.Context) ([]TopicInfo, error) {
+	c.mu.Lock()
+	if v := c.list; v.fresh(c.opts.MetadataTTL) {
+		c.mu.Unlock()
+		return v.v, nil
+	}
+	c.mu.Unlock()
+	md, err := c.admin.GetMetadata(nil, true, int(c.opts.RequestTimeout.Milliseconds()))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(md.Topics))
+	for name := range md.Topics {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	topics, err := c.describeTopics(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.list = cached[[]TopicInfo]{topics, time.Now()}
+	c.mu.Unlock()
+	return topics, nil
+}
+
+// Topic describes one topic, including its max.message.bytes. An unknown
+// topic is an error that ClientError maps to 404.
+func (c *Client) Topic(ctx context.Context, name string) (TopicInfo, error) {
+	c.mu.Lock()
+	if v, ok := c.topics[name]; ok && v.fresh(c.opts.MetadataTTL) {
+		c.mu.Unlock()
+		return v.v, nil
+	}
+	c.mu.Unlock()
+	ts, err := c.describeTopics(ctx, []string{name})
+	if err != nil {
+		return TopicInfo{}, err
+	}
+	t := ts[0]
+	if t.MaxMessageBytes, err = c.maxMessageBytes(ctx, name); err != nil {
+		return TopicInfo{}, err
+	}
+	c.mu.Lock()
+	c.topics[name] = cached[TopicInfo]{t, time.Now()}
+	c.mu.Unlock()
+	return t, nil
+}
+
+func (c *Client) describeTopics(ctx context.Context, names []string) ([]TopicInfo, error) {
+	if len(names) == 0 {
+		return []TopicInfo{}, nil
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	res, err := c.admin.DescribeTopics(ctx, ck.NewTopicCollectionOfTopicNames(names), ck.SetAdminRequestTimeout(c.opts.RequestTimeout))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TopicInfo, 0, len(res.TopicDescriptions))
+	for _, d := range res.TopicDescriptions {
+		if d.Error.Code() != ck.ErrNoError {
+			if len(names) == 1 {
+				return nil, d.Error
+			}
+			continue // deleted between the two calls: leave it out
+		}
+		t := TopicInfo{Name: d.Name, Internal: d.IsInternal}
+		for _, p := range d.Partitions {
+			pi := PartitionInfo{ID: int32(p.Partition), Leader: -1}
+			if p.Leader != nil {
+				pi.Leader = int32(p.Leader.ID)
+			}
+			for _, r := range p.Replicas {
+				pi.Replicas = append(pi.Replicas, int32(r.ID))
+			}
+			for _, r := range p.Isr {
+				pi.ISR = append(pi.ISR, int32(r.ID))
+			}
+			t.Partitions = append(t.Partitions, pi)
+		}
+		sort.Slice(t.Partitions, func(i, j int) bool { return t.Partitions[i].ID < t.Partitions[j].ID })
+		if len(t.Partitions) > 0 {
+			t.ReplicationFactor = len(t.Partitions[0].Replicas)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func (c *Client) maxMessageBytes(ctx context.Context, topic string) (int, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	res, err := c.admin.DescribeConfigs(ctx, []ck.ConfigResource{{Type: ck.ResourceTopic, Name: topic}}, ck.SetAdminRequestTimeout(c.opts.RequestTimeout))
+	if err != nil {
+		return 0, err
+	}
+	if len(res) != 1 {
+		return 0, fmt.Errorf("describe configs of %s: %d results", topic, len(res))
+	}
+	if res[0].Error.Code() != ck.ErrNoError {
+		return 0, res[0].Error
+	}
+	n, _ := strconv.Atoi(res[0].Config["max.message.bytes"].Value)
+	return n, nil
+}
+
+// Produce sends msgs and waits for every delivery report, or for ctx to end.
+// The result has one Delivery per message, in order. Reports go to a channel
+// buffered for all of them, so a request that stops waiting never blocks the
+// producer's poller.
+func (c *Client) Produce(ctx context.Context, msgs []Message) []Delivery {
+	out := make([]Delivery, len(msgs))
+	done := make([]bool, len(msgs))
+	ch := make(chan ck.Event, len(msgs))
+	pending := 0
+	now := time.Now()
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Timestamp.IsZero() {
+			m.Timestamp = now // what librdkafka would use, made visible to the caller
+		}
+		km := &ck.Message{
+			TopicPartition: ck.TopicPartition{Topic: &m.Topic, Partition: m.Partition},
+			Key:            m.Key,
+			Value:          m.Value,
+			Timestamp:      m.Timestamp,
+			Opaque:         i,
+		}
+		if len(m.Headers) > 0 {
+			km.Headers = make([]ck.Header, len(m.Headers))
+			for j, h := range m.Headers {
+				km.Headers[j] = ck.Header{Key: h.Key, Value: h.Value}
+			}
+		}
+		if err := c.producer.Produce(km, ch); err != nil {
+			out[i] = Delivery{Partition: m.Partition, Offset: -1, Err: err}
+			done[i] = true
+			continue
+		}
+		pending++
+	}
+	for pending > 0 {
+		select {
+		case ev := <-ch:
+			m, ok := ev.(*ck.Message)
+			if !ok {
+				continue
+			}
+			i, ok := m.Opaque.(int)
+			if !ok || i < 0 || i >= len(out) || done[i] {
+				continue
+			}
+			out[i] = Delivery{
+				Partition: m.TopicPartition.Partition,
+				Offset:    int64(m.TopicPartition.Offset),
+				// Delivery reports carry no timestamp: report the CreateTime
+				// the record was sent with.
+				Timestamp: msgs[i].Timestamp,
+				Err:       m.TopicPartition.Error,
+			}
+			done[i] = true
+			pending--
+		case <-ctx.Done():
+			for i := range out {
+				if !done[i] {
+					out[i] = Delivery{Partition: msgs[i].Partition, Offset: -1, Err: ctx.Err()}
+				}
+			}
+			return out
+		}
+	}
+	return out
+}
+
+// Close flushes what is queued for up to timeout, drops what is left (its
+// requests have already been answered with an error, or will be), and closes.
+func (c *Client) Close(timeout time.Duration) {
+	if left := c.producer.Flush(int(timeout.Milliseconds())); left > 0 {
+		c.log.Warn("records still queued at shutdown; purging", zap.Int("records", left))
+		_ = c.producer.Purge(ck.PurgeQueue | ck.PurgeInFlight | ck.PurgeNonBlocking)
+		c.producer.Flush(500)
+	}
+	c.admin.Close()
+	c.producer.Close()
+	<-c.drained
+}

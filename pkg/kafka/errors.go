@@ -1,0 +1,99 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+)
+
+// mapping is how one Kafka error reaches the client.
+type mapping struct {
+	status     int
+	code       int
+	retryAfter time.Duration
+	message    string
+}
+
+var (
+	unknownTopic  = mapping{http.StatusNotFound, 40403, 0, "This server does not host this topic-partition."}
+	tooLarge      = mapping{http.StatusRequestEntityTooLarge, 413, 0, "The request included a message larger than the maximum message size the server can accept."}
+	notAuthorized = mapping{http.StatusForbidden, 40301, 0, "The gateway is not authorized for this operation on the Kafka cluster."}
+	queueFull     = mapping{http.StatusTooManyRequests, 42901, time.Second, "Too many records are waiting to be sent to Kafka; retry later."}
+	timedOut      = mapping{http.StatusGatewayTimeout, 50003, time.Second, "Kafka did not acknowledge in time; the record may or may not have been written."}
+	unavailable   = mapping{http.StatusServiceUnavailable, 50003, time.Second, "The Kafka cluster is not available; retry later."}
+	invalidRecord = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the record."}
+	kafkaError    = mapping{http.StatusInternalServerError, 50002, 0, "Kafka reported an error."}
+)
+
+// errorTable maps Kafka error codes (broker and librdkafka-local) to what the
+// client sees. Codes not listed are 500/50002 and logged in full.
+var errorTable = map[ck.ErrorCode]mapping{
+	ck.ErrUnknownTopicOrPart: unknownTopic,
+	ck.ErrUnknownTopic:       unknownTopic,
+	ck.ErrUnknownPartition:   unknownTopic,
+
+	ck.ErrMsgSizeTooLarge:    tooLarge,
+	ck.ErrRecordListTooLarge: tooLarge,
+
+	ck.ErrTopicAuthorizationFailed:   notAuthorized,
+	ck.ErrClusterAuthorizationFailed: notAuthorized,
+
+	ck.ErrQueueFull: queueFull,
+
+	ck.ErrMsgTimedOut:      timedOut,
+	ck.ErrTimedOut:         timedOut,
+	ck.ErrRequestTimedOut:  timedOut,
+	ck.ErrTimedOutQueue:    timedOut,
+	ck.ErrPurgeInflight:    timedOut,
+	ck.ErrPurgeQueue:       unavailable,
+	ck.ErrAllBrokersDown:   unavailable,
+	ck.ErrTransport:        unavailable,
+	ck.ErrNetworkException: unavailable,
+
+	ck.ErrNotEnoughReplicas:            unavailable,
+	ck.ErrNotEnoughReplicasAfterAppend: unavailable,
+	ck.ErrLeaderNotAvailable:           unavailable,
+	ck.ErrNotLeaderForPartition:        unavailable,
+	ck.ErrBrokerNotAvailable:           unavailable,
+	ck.ErrDestroy:                      unavailable,
+
+	ck.ErrInvalidRecord:       invalidRecord,
+	ck.ErrInvalidMsg:          invalidRecord,
+	ck.ErrPolicyViolation:     invalidRecord,
+	ck.ErrInvalidTimestamp:    invalidRecord,
+	ck.ErrInvalidRequiredAcks: invalidRecord,
+}
+
+// ClientError maps an error from this package to a client-visible error that
+// wraps the original for the logs.
+func ClientError(err error) *apierr.Error {
+	if err == nil {
+		return nil
+	}
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	m := kafkaError
+	var ke ck.Error
+	switch {
+	case errors.As(err, &ke):
+		if mm, ok := errorTable[ke.Code()]; ok {
+			m = mm
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		m = timedOut
+	case errors.Is(err, context.Canceled):
+		m = unavailable
+	}
+	e := apierr.New(m.status, m.code, "%s", m.message).Wrap(err)
+	if m.retryAfter > 0 {
+		e = e.WithRetryAfter(m.retryAfter)
+	}
+	return e
+}

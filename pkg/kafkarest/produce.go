@@ -1,0 +1,235 @@
+package kafkarest
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+)
+
+// Record is one record of a v3 produce request, validated and decoded.
+type Record struct {
+	Index     int        // position in the request, from 0
+	Partition *int32     // nil: the partitioner chooses
+	Timestamp *time.Time // nil: the producer's clock
+	Headers   []Header
+	Key       *Data // nil: no key
+	Value     *Data // nil: no value (a tombstone)
+}
+
+// Header is a record header with its decoded bytes.
+type Header struct {
+	Name  string
+	Value []byte // nil when the request sent null
+}
+
+// Data is a decoded key or value.
+type Data struct {
+	Type  string          // BINARY, JSON or STRING
+	Bytes []byte          // what is written to Kafka
+	JSON  json.RawMessage // the data as sent (the policy sees it decoded)
+}
+
+// Size is the number of bytes written to Kafka for d (0 for nil).
+func (d *Data) Size() int {
+	if d == nil {
+		return 0
+	}
+	return len(d.Bytes)
+}
+
+// Size is the record's payload size: key, value, header names and values.
+func (r *Record) Size() int {
+	n := r.Key.Size() + r.Value.Size()
+	for _, h := range r.Headers {
+		n += len(h.Name) + len(h.Value)
+	}
+	return n
+}
+
+// The wire form of a record, as in the spec's ProduceRequest schema.
+type wireRecord struct {
+	PartitionID *int32          `json:"partition_id"`
+	Headers     []wireHeader    `json:"headers"`
+	Key         json.RawMessage `json:"key"`
+	Value       json.RawMessage `json:"value"`
+	Timestamp   *string         `json:"timestamp"`
+}
+
+type wireHeader struct {
+	Name  *string `json:"name"`
+	Value *string `json:"value"`
+}
+
+type wireData struct {
+	Type           *string         `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	Subject        json.RawMessage `json:"subject"`
+	SchemaID       json.RawMessage `json:"schema_id"`
+	SchemaVersion  json.RawMessage `json:"schema_version"`
+	Schema         json.RawMessage `json:"schema"`
+	SubjectNameStr json.RawMessage `json:"subject_name_strategy"`
+}
+
+// CheckJSONContentType accepts application/json with optional parameters.
+func CheckJSONContentType(contentType string) error {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		shown := contentType
+		if shown == "" {
+			shown = "none"
+		}
+		return apierr.New(415, 415, "HTTP 415 Unsupported Media Type: expected Content-Type application/json, got %s", shown)
+	}
+	return nil
+}
+
+// ParseProduce decodes a v3 produce body: one JSON record object, or several
+// concatenated. Any problem fails the whole request, so that nothing of a bad
+// request is written; the error says which record and field is wrong.
+// maxRecords bounds the number of records (0: no bound).
+func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, apierr.EmptyBody
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var records []Record
+	for i := 0; ; i++ {
+		var w wireRecord
+		err := dec.Decode(&w)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, apierr.BadRequest("record %d is not valid JSON: %s", i, jsonErrorText(err, len(body)))
+		}
+		if maxRecords > 0 && i >= maxRecords {
+			return nil, apierr.BadRequest("a request may hold at most %d records", maxRecords)
+		}
+		r, err := w.decode(i)
+		if err != nil {
+			return nil, err
+		}
+		records = append(records, r)
+	}
+	return records, nil
+}
+
+func jsonErrorText(err error, bodyLen int) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("%s at byte %d", syn.Error(), syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %s must be %s, got %s", typ.Field, typ.Type, typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("the body ends (at byte %d) inside a record", bodyLen)
+	}
+	return err.Error()
+}
+
+func (w *wireRecord) decode(i int) (Record, error) {
+	r := Record{Index: i}
+	if w.PartitionID != nil {
+		if *w.PartitionID < 0 {
+			return r, apierr.BadRequest("record %d: partition_id must be 0 or more, got %d", i, *w.PartitionID)
+		}
+		r.Partition = w.PartitionID
+	}
+	if w.Timestamp != nil {
+		ts, err := time.Parse(time.RFC3339Nano, *w.Timestamp)
+		if err != nil {
+			return r, apierr.BadRequest("record %d: timestamp %q is not an RFC 3339 date-time", i, *w.Timestamp)
+		}
+		r.Timestamp = &ts
+	}
+	for j, h := range w.Headers {
+		if h.Name == nil || *h.Name == "" {
+			return r, apierr.BadRequest("record %d: headers[%d] has no name", i, j)
+		}
+		hdr := Header{Name: *h.Name}
+		if h.Value != nil {
+			v, err := base64.StdEncoding.DecodeString(*h.Value)
+			if err != nil {
+				return r, apierr.BadRequest("record %d: headers[%d] (%s) value is not a base64 string", i, j, *h.Name)
+			}
+			hdr.Value = v
+		}
+		r.Headers = append(r.Headers, hdr)
+	}
+	var err error
+	if r.Key, err = decodeData(w.Key, i, "key"); err != nil {
+		return r, err
+	}
+	if r.Value, err = decodeData(w.Value, i, "value"); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+func decodeData(raw json.RawMessage, i int, field string) (*Data, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var w wireData
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, apierr.BadRequest("record %d: %s must be an object with type and data", i, field)
+	}
+	if w.Type == nil {
+		if !isNull(w.SchemaID) || !isNull(w.SchemaVersion) || !isNull(w.Schema) || !isNull(w.Subject) || !isNull(w.SubjectNameStr) {
+			return nil, apierr.BadRequest("record %d: %s uses a schema; topicgate serves BINARY, JSON and STRING data only (set %s.type)", i, field, field)
+		}
+		return nil, apierr.BadRequest("record %d: %s.type is required: one of BINARY, JSON, STRING", i, field)
+	}
+	d := &Data{Type: strings.ToUpper(*w.Type), JSON: w.Data}
+	if isNull(w.Data) {
+		// A typed null: no bytes, as Kafka has no other way to say it.
+		d.JSON = nil
+		return d, nil
+	}
+	switch d.Type {
+	case "BINARY":
+		var s string
+		if err := json.Unmarshal(w.Data, &s); err != nil {
+			return nil, apierr.BadRequest("record %d: %s.data must be a base64 string for type BINARY", i, field)
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, apierr.BadRequest("record %d: %s.data is not a base64 string", i, field)
+		}
+		d.Bytes = b
+	case "STRING":
+		var s string
+		if err := json.Unmarshal(w.Data, &s); err != nil {
+			return nil, apierr.BadRequest("record %d: %s.data must be a JSON string for type STRING", i, field)
+		}
+		if !utf8.ValidString(s) {
+			return nil, apierr.BadRequest("record %d: %s.data is not valid UTF-8", i, field)
+		}
+		d.Bytes = []byte(s)
+	case "JSON":
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, w.Data); err != nil {
+			return nil, apierr.BadRequest("record %d: %s.data is not valid JSON", i, field)
+		}
+		d.Bytes = buf.Bytes()
+	case "AVRO", "JSONSCHEMA", "PROTOBUF":
+		return nil, apierr.BadRequest("record %d: %s.type %s needs Schema Registry; topicgate serves BINARY, JSON and STRING data", i, field, d.Type)
+	default:
+		return nil, apierr.BadRequest("record %d: unknown %s.type %q: use BINARY, JSON or STRING", i, field, *w.Type)
+	}
+	return d, nil
+}

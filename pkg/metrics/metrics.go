@@ -1,0 +1,134 @@
+// Package metrics holds topicgate's Prometheus collectors. They live on one
+// registry per process (no package globals), so tests can build their own.
+// Every method is safe on a nil *Metrics, which records nothing.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the collectors of one topicgate process.
+type Metrics struct {
+	reg             *prometheus.Registry
+	requests        *prometheus.CounterVec
+	requestDuration *prometheus.HistogramVec
+	records         *prometheus.CounterVec
+	bytes           *prometheus.CounterVec
+	produceDuration *prometheus.HistogramVec
+	decisions       *prometheus.CounterVec
+	evalDuration    prometheus.Histogram
+	policyLoads     *prometheus.CounterVec
+	inflight        prometheus.Gauge
+}
+
+// New registers topicgate's collectors, plus the Go and process collectors.
+func New() *Metrics {
+	reg := prometheus.NewRegistry()
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	m := &Metrics{reg: reg}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_requests_total", Help: "Requests answered, by route (action), Kafka operation and HTTP status.",
+	}, []string{"route", "operation", "status"})
+	m.requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "topicgate_request_duration_seconds", Help: "Time from request headers to answer, by route.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"route"})
+	m.records = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_produced_records_total", Help: "Records produced, by cluster, topic and result (ok or the error_code).",
+	}, []string{"cluster", "topic", "result"})
+	m.bytes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_produced_bytes_total", Help: "Key, value and header bytes of records Kafka acknowledged, by cluster and topic.",
+	}, []string{"cluster", "topic"})
+	m.produceDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "topicgate_produce_duration_seconds", Help: "Time for Kafka to acknowledge all records of a request, by cluster.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"cluster"})
+	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_policy_decisions_total", Help: "Policy decisions, by action, phase and result (allow, deny, error).",
+	}, []string{"action", "phase", "result"})
+	m.evalDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "topicgate_policy_evaluation_duration_seconds", Help: "Time to evaluate the policy once.",
+		Buckets: prometheus.ExponentialBuckets(0.00001, 2, 16),
+	})
+	m.policyLoads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_policy_loads_total", Help: "Policy (re)loads, by result (ok, error).",
+	}, []string{"result"})
+	m.inflight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "topicgate_inflight_requests", Help: "Requests being processed.",
+	})
+	for _, c := range []prometheus.Collector{m.requests, m.requestDuration, m.records, m.bytes, m.produceDuration,
+		m.decisions, m.evalDuration, m.policyLoads, m.inflight,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		f(c)
+	}
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Registry is the registry the collectors are on.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Request records an answered request.
+func (m *Metrics) Request(route, operation string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(route, operation, strconv.Itoa(status)).Inc()
+	m.requestDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Inflight adds delta to the requests in flight.
+func (m *Metrics) Inflight(delta float64) {
+	if m != nil {
+		m.inflight.Add(delta)
+	}
+}
+
+// Produced records the outcome of one record; bytes count only on success.
+func (m *Metrics) Produced(cluster, topic, result string, bytes int) {
+	if m == nil {
+		return
+	}
+	m.records.WithLabelValues(cluster, topic, result).Inc()
+	if result == "ok" {
+		m.bytes.WithLabelValues(cluster, topic).Add(float64(bytes))
+	}
+}
+
+// ProduceLatency records how long Kafka took to acknowledge a request's records.
+func (m *Metrics) ProduceLatency(cluster string, d time.Duration) {
+	if m != nil {
+		m.produceDuration.WithLabelValues(cluster).Observe(d.Seconds())
+	}
+}
+
+// Decision records a policy decision and its evaluation time.
+func (m *Metrics) Decision(action, phase, result string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.decisions.WithLabelValues(action, phase, result).Inc()
+	m.evalDuration.Observe(d.Seconds())
+}
+
+// PolicyLoad records a policy load attempt.
+func (m *Metrics) PolicyLoad(ok bool) {
+	if m == nil {
+		return
+	}
+	r := "ok"
+	if !ok {
+		r = "error"
+	}
+	m.policyLoads.WithLabelValues(r).Inc()
+}

@@ -1,0 +1,61 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// fingerprint lists the files the engine loads and hashes their contents, so
+// a reload happens exactly when something that matters changed.
+func fingerprint(dir string) (files []string, digest string, err error) {
+	h := sha256.New()
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(name, ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "_test.rego") {
+			return nil
+		}
+		switch filepath.Ext(name) {
+		case ".rego", ".json", ".yaml", ".yml":
+		default:
+			return nil
+		}
+		files = append(files, path)
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	sort.Strings(files)
+	regos := files[:0:0]
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, "", err
+		}
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+		h.Write(b)
+		h.Write([]byte{0})
+		if strings.HasSuffix(f, ".rego") {
+			regos = append(regos, f)
+		}
+	}
+	if len(regos) == 0 {
+		return nil, "", nil
+	}
+	return files, hex.EncodeToString(h.Sum(nil))[:16], nil
+}

@@ -1,0 +1,87 @@
+package policy
+
+import "github.com/topicgate/topicgate/pkg/identity"
+
+// InputVersion is the version of the input document. It changes only when a
+// field changes meaning or goes away; new fields do not change it.
+const InputVersion = "v1"
+
+// Phases of a request, as input.phase.
+const (
+	PhaseRequest = "request" // before the body is read: who, what, which resource
+	PhaseRecords = "records" // a produce, with its decoded records
+)
+
+// Input is the document a policy sees as `input`. docs/policy.md describes
+// every field; testdata golden files pin its JSON form.
+type Input struct {
+	Version   string             `json:"version"`
+	Phase     string             `json:"phase"`
+	Action    string             `json:"action"`
+	Operation string             `json:"operation"`
+	Resource  Resource           `json:"resource"`
+	Cluster   Cluster            `json:"cluster"`
+	Topic     string             `json:"topic,omitempty"`
+	Principal identity.Principal `json:"principal"`
+	Request   Request            `json:"request"`
+	Records   []Record           `json:"records,omitempty"`
+	// RecordsSummary totals the records (phase "records" only).
+	RecordsSummary *RecordsSummary `json:"records_summary,omitempty"`
+}
+
+// Resource is the Kafka ACL resource the operation acts on.
+type Resource struct {
+	Type string `json:"type"` // CLUSTER or TOPIC
+	Name string `json:"name"`
+}
+
+// Cluster names the Kafka cluster: its name in topicgate's configuration and
+// its real cluster id. Empty on endpoints that span clusters (list_clusters).
+type Cluster struct {
+	Name string `json:"name"`
+	ID   string `json:"id"`
+}
+
+// Request describes the HTTP request. Credentials are removed from headers.
+type Request struct {
+	ID      string              `json:"id"`
+	Method  string              `json:"method"`
+	Path    string              `json:"path"`
+	API     string              `json:"api"`
+	Query   map[string][]string `json:"query"`
+	Headers map[string]string   `json:"headers"`
+	Source  string              `json:"source_address,omitempty"`
+}
+
+// Record is one record of a produce as the policy sees it.
+type Record struct {
+	Index     int      `json:"index"`
+	Partition *int32   `json:"partition"`
+	Timestamp *string  `json:"timestamp"`
+	Key       *Data    `json:"key"`
+	Value     *Data    `json:"value"`
+	Headers   []Header `json:"headers"`
+	Size      int      `json:"size"`
+}
+
+// Data is a decoded key or value. Data holds the JSON value for type JSON,
+// the string for STRING, and the base64 text as sent for BINARY.
+type Data struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
+	Size int    `json:"size"`
+}
+
+// Header is a record header. Value is its text when it is valid UTF-8, else
+// null; ValueBase64 always holds its bytes.
+type Header struct {
+	Name        string  `json:"name"`
+	Value       *string `json:"value"`
+	ValueBase64 *string `json:"value_base64"`
+}
+
+// RecordsSummary totals a produce's records.
+type RecordsSummary struct {
+	Count int `json:"count"`
+	Bytes int `json:"bytes"`
+}

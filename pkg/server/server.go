@@ -1,0 +1,230 @@
+// Package server wires topicgate together: the policy engine, identities,
+// Kafka clients and gateway, the ext_proc gRPC listeners with gRPC health,
+// and the admin HTTP listener. Run blocks until its context ends, then drains.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+
+	"github.com/topicgate/topicgate/pkg/config"
+	"github.com/topicgate/topicgate/pkg/extproc"
+	"github.com/topicgate/topicgate/pkg/gateway"
+	"github.com/topicgate/topicgate/pkg/identity"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/metrics"
+	"github.com/topicgate/topicgate/pkg/policy"
+)
+
+// Loggers are the loggers the server writes to. Decisions must not be sampled.
+type Loggers struct {
+	Log, Decisions *zap.Logger
+}
+
+// Run starts topicgate and serves until ctx ends, then shuts down gracefully:
+// it stops accepting, lets in-flight requests finish, and flushes the
+// producers. ready, if not nil, is called once the listeners are up.
+func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs)) error {
+	log := logs.Log
+	m := metrics.New()
+
+	engine, err := policy.New(ctx, policy.Options{
+		Dir: cfg.Policy.Dir, Query: cfg.Policy.Query, Timeout: cfg.Policy.Timeout.D(),
+		Log: log.Named("policy"), DecisionLog: logs.Decisions, Metrics: m,
+	})
+	if err != nil {
+		return fmt.Errorf("loading policies: %w", err)
+	}
+	keys, err := identity.LoadAPIKeys(cfg.Identity.APIKeysFile)
+	if err != nil {
+		return err
+	}
+
+	var clients []*kafka.Client
+	defer func() {
+		for _, c := range clients {
+			c.Close(cfg.ShutdownTimeout.D())
+		}
+	}()
+	var clusters []gateway.Cluster
+	for _, cl := range cfg.Kafka.Clusters {
+		props := map[string]string{}
+		if cl.BootstrapServers != "" {
+			props["bootstrap.servers"] = cl.BootstrapServers
+		}
+		for k, v := range cl.Properties {
+			props[k] = v
+		}
+		c, err := kafka.New(kafka.Options{
+			Name: cl.Name, Properties: props,
+			ProduceTimeout: cfg.Kafka.ProduceTimeout.D(), RequestTimeout: cfg.Kafka.RequestTimeout.D(),
+			MetadataTTL: cfg.Kafka.MetadataTTL.D(), Logger: log.Named("kafka"),
+		})
+		if err != nil {
+			return err
+		}
+		clients = append(clients, c)
+		clusters = append(clusters, c)
+	}
+
+	gw := gateway.New(gateway.Options{
+		Clusters: clusters, Auth: keys, Policy: engine, Log: log.Named("gateway"), Metrics: m,
+		MaxBodyBytes: cfg.Limits.MaxBodyBytes, MaxRecords: cfg.Limits.MaxRecords,
+		ProduceTimeout: cfg.Kafka.ProduceTimeout.D(),
+	})
+
+	st := newState(engine, clusters)
+	grpcSrv := grpc.NewServer(
+		// Envoy sends a buffered body in one message: allow the body limit plus framing.
+		grpc.MaxRecvMsgSize(cfg.Limits.MaxBodyBytes+(1<<20)),
+		// Envoy keeps its connection open and may ping it.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	)
+	extprocv3.RegisterExternalProcessorServer(grpcSrv, extproc.NewServer(gw, log.Named("extproc"), m, cfg.Limits.MaxBodyBytes, newRequestID))
+	hs := health.NewServer()
+	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	healthpb.RegisterHealthServer(grpcSrv, hs)
+
+	var addrs Addrs
+	var listeners []net.Listener
+	closeAll := func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}
+	if cfg.Listen.GRPC != "" {
+		l, err := net.Listen("tcp", cfg.Listen.GRPC)
+		if err != nil {
+			return fmt.Errorf("listen.grpc: %w", err)
+		}
+		listeners, addrs.GRPC = append(listeners, l), l.Addr().String()
+	}
+	if cfg.Listen.Unix != "" {
+		_ = os.Remove(cfg.Listen.Unix) // a stale socket from a crash
+		l, err := net.Listen("unix", cfg.Listen.Unix)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("listen.unix: %w", err)
+		}
+		listeners, addrs.Unix = append(listeners, l), cfg.Listen.Unix
+	}
+	var adminSrv *http.Server
+	if cfg.Listen.Admin != "" {
+		l, err := net.Listen("tcp", cfg.Listen.Admin)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("listen.admin: %w", err)
+		}
+		addrs.Admin = l.Addr().String()
+		adminSrv = &http.Server{Handler: adminHandler(st, m), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := adminSrv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("admin listener failed", zap.Error(err))
+			}
+		}()
+	}
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func(l net.Listener) { errc <- grpcSrv.Serve(l) }(l)
+	}
+
+	bg, stopBg := context.WithCancel(context.Background())
+	defer stopBg()
+	go st.watchKafka(bg, log, hs, cfg.Kafka.RequestTimeout.D())
+	if iv := cfg.Policy.ReloadInterval.D(); iv > 0 {
+		go engine.Watch(bg, iv)
+		go reloadKeys(bg, keys, iv, log)
+	}
+	log.Info("topicgate started", zap.String("grpc", addrs.GRPC), zap.String("unix", addrs.Unix),
+		zap.String("admin", addrs.Admin), zap.Int("clusters", len(clusters)))
+	if ready != nil {
+		ready(addrs)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		log.Error("gRPC listener failed", zap.Error(err))
+		stopBg()
+		grpcSrv.Stop()
+		return err
+	}
+
+	log.Info("shutting down: draining in-flight requests", zap.Duration("timeout", cfg.ShutdownTimeout.D()))
+	st.draining.Store(true)
+	hs.Shutdown()
+	stopBg()
+	drained := make(chan struct{})
+	go func() { grpcSrv.GracefulStop(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(cfg.ShutdownTimeout.D()):
+		log.Warn("shutdown timeout: cancelling remaining requests")
+		grpcSrv.Stop()
+	}
+	if adminSrv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = adminSrv.Shutdown(sctx)
+		cancel()
+	}
+	if cfg.Listen.Unix != "" {
+		_ = os.Remove(cfg.Listen.Unix)
+	}
+	log.Info("topicgate stopped")
+	return nil // the deferred Close flushes the producers
+}
+
+// Addrs are the addresses topicgate listens on.
+type Addrs struct {
+	GRPC, Unix, Admin string
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func reloadKeys(ctx context.Context, keys *identity.APIKeys, every time.Duration, log *zap.Logger) {
+	if keys.Path() == "" {
+		return
+	}
+	var last time.Time
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st, err := os.Stat(keys.Path())
+			if err != nil || !st.ModTime().After(last) {
+				continue
+			}
+			if last.IsZero() {
+				last = st.ModTime() // loaded at start
+				continue
+			}
+			last = st.ModTime()
+			if err := keys.Reload(); err != nil {
+				log.Error("API keys reload failed; keeping the last good keys", zap.Error(err))
+			} else {
+				log.Info("API keys reloaded", zap.Int("keys", keys.Count()))
+			}
+		}
+	}
+}

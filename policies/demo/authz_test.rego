@@ -1,0 +1,46 @@
+package topicgate.authz_test
+
+import data.topicgate.authz
+
+anonymous := {"type": "anonymous", "id": "anonymous"}
+
+demo := {"type": "api_key", "id": "demo"}
+
+req(principal, action, operation, rtype, rname) := {
+	"version": "v1", "phase": "request", "action": action, "operation": operation,
+	"resource": {"type": rtype, "name": rname}, "principal": principal,
+}
+
+test_anonymous_may_list_topics if {
+	authz.decision.allow with input as req(anonymous, "list_topics", "DESCRIBE", "CLUSTER", "c1")
+}
+
+test_anonymous_may_not_describe_cluster if {
+	not authz.decision.allow with input as req(anonymous, "get_cluster", "DESCRIBE", "CLUSTER", "c1")
+}
+
+test_anonymous_may_not_produce if {
+	d := authz.decision with input as req(anonymous, "produce", "WRITE", "TOPIC", "orders")
+	not d.allow
+	d.reason == `anonymous "anonymous" may not WRITE topic "orders"`
+}
+
+test_demo_may_produce_to_orders if {
+	authz.decision.allow with input as req(demo, "produce", "WRITE", "TOPIC", "orders")
+}
+
+test_demo_may_describe_orders if {
+	authz.decision.allow with input as req(demo, "get_topic", "DESCRIBE", "TOPIC", "orders")
+}
+
+test_demo_may_describe_cluster if {
+	authz.decision.allow with input as req(demo, "list_clusters", "DESCRIBE", "CLUSTER", "")
+}
+
+test_demo_may_not_produce_elsewhere if {
+	not authz.decision.allow with input as req(demo, "produce", "WRITE", "TOPIC", "payments")
+}
+
+test_other_key_denied if {
+	not authz.decision.allow with input as req({"type": "api_key", "id": "other"}, "produce", "WRITE", "TOPIC", "orders")
+}
