@@ -39,7 +39,6 @@ var producerDefaults = map[string]string{
 	"allow.auto.create.topics":  "false",
 	"go.delivery.report.fields": "none",
 	"partitioner":               "murmur2_random", // the Java client's key->partition mapping
-	"go.logs.channel.enable":    "true",           // librdkafka logs go to zap, not raw stderr
 }
 
 // Client is one Kafka cluster: a long-lived idempotent producer and an admin
@@ -72,6 +71,7 @@ func New(opts Options) (*Client, error) {
 		cfg[k] = v
 	}
 	cfg["message.timeout.ms"] = strconv.FormatInt(opts.ProduceTimeout.Milliseconds(), 10)
+	cfg["go.logs.channel.enable"] = true // librdkafka logs go to zap, not raw stderr
 	for k, v := range opts.Properties {
 		cfg[k] = v
 	}
