@@ -23,15 +23,17 @@ type Options struct {
 	Dir          string // working directory for data, configs and logs
 	Paths        Paths
 
-	KafkaPort, ControllerPort       int
-	GRPCPort, AdminPort             int
-	ListenPort, EnvoyAdminPort      int
-	PolicyDir, APIKeysFile          string
-	MaxBodyBytes                    int
-	Topics                          []TopicSpec
-	TopicgateArgs                   []string // extra flags
-	ProduceTimeout                  time.Duration
-	KafkaStartTimeout, ReadyTimeout time.Duration
+	// Bootstrap, when set, is an already running Kafka: no broker is started.
+	Bootstrap                  string
+	KafkaPort, ControllerPort  int
+	GRPCPort, AdminPort        int
+	ListenPort, EnvoyAdminPort int
+	PolicyDir, APIKeysFile     string
+	MaxBodyBytes               int
+	Topics                     []TopicSpec
+	TopicgateArgs              []string // extra flags
+	ProduceTimeout             time.Duration
+	ReadyTimeout               time.Duration
 }
 
 // Stack is a running stack.
@@ -99,7 +101,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			s.Stop()
 		}
 	}()
-	if s.kafka, err = startKafka(ctx, o.Paths.KafkaHome, o.Dir, o.KafkaPort, o.ControllerPort); err != nil {
+	if o.Bootstrap != "" {
+		s.Bootstrap = o.Bootstrap
+	} else if s.kafka, err = startKafka(ctx, o.Paths.KafkaHome, o.Dir, o.KafkaPort, o.ControllerPort); err != nil {
 		return nil, err
 	}
 	if err = CreateTopics(ctx, s.Bootstrap, o.Topics...); err != nil {

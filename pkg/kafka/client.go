@@ -341,7 +341,7 @@ func (c *Client) Produce(ctx context.Context, msgs []Message) []Delivery {
 				Offset:    int64(m.TopicPartition.Offset),
 				// Delivery reports carry no timestamp: report the CreateTime
 				// the record was sent with.
-				Timestamp: msgs[i].Timestamp,
+				Timestamp: msgs[i].Timestamp.Truncate(time.Millisecond), // Kafka keeps ms
 				Err:       m.TopicPartition.Error,
 			}
 			done[i] = true

@@ -1,0 +1,44 @@
+# The e2e suite's policy. Keys: "writer" may do everything except on the
+# topic "forbidden", and may not produce records classified secret; "reader"
+# may only describe; anonymous callers may list topics. The topics
+# "nonsense" and "failing" get a malformed decision and a failing policy.
+package topicgate.authz
+
+default allow := false
+
+allow if {
+	input.principal.type == "anonymous"
+	input.action == "list_topics"
+}
+
+allow if {
+	input.principal == {"type": "api_key", "id": "writer"}
+	not input.topic == "forbidden"
+	not secret_record
+}
+
+allow if {
+	input.principal == {"type": "api_key", "id": "reader"}
+	input.operation == "DESCRIBE"
+}
+
+secret_record if {
+	some r in input.records
+	some h in r.headers
+	h.name == "classification"
+	h.value == "secret"
+}
+
+reason := "allowed" if {
+	allow
+} else := "records classified secret may not be produced" if {
+	secret_record
+} else := sprintf("%s may not %s %s", [input.principal.id, input.operation, input.resource.name])
+
+special_topic if input.topic in {"nonsense", "failing"}
+
+decision := {"allow": allow, "reason": reason} if not special_topic
+
+decision := "yes" if input.topic == "nonsense"
+
+decision := {"allow": to_number("not a number") > 0} if input.topic == "failing"
