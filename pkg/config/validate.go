@@ -16,10 +16,10 @@ func (c *Config) Validate() error {
 	if c.Listen.GRPC == "" && c.Listen.Unix == "" {
 		add("listen: set listen.grpc or listen.unix, or Envoy has nothing to call")
 	}
-	for name, addr := range map[string]string{"listen.grpc": c.Listen.GRPC, "listen.admin": c.Listen.Admin} {
-		if addr != "" {
-			if _, _, err := net.SplitHostPort(addr); err != nil {
-				add("%s: %q is not host:port", name, addr)
+	for _, l := range []struct{ name, addr string }{{"listen.grpc", c.Listen.GRPC}, {"listen.admin", c.Listen.Admin}} {
+		if l.addr != "" {
+			if _, _, err := net.SplitHostPort(l.addr); err != nil {
+				add("%s: %q is not host:port", l.name, l.addr)
 			}
 		}
 	}

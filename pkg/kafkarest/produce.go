@@ -103,12 +103,19 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var records []Record
 	for i := 0; ; i++ {
-		var w wireRecord
-		err := dec.Decode(&w)
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			return nil, apierr.BadRequest("record %d is not valid JSON: %s", i, jsonErrorText(err, len(body)))
+		}
+		if raw[0] != '{' {
+			return nil, apierr.BadRequest("record %d must be a JSON object", i)
+		}
+		var w wireRecord
+		if err := json.Unmarshal(raw, &w); err != nil {
 			return nil, apierr.BadRequest("record %d is not valid JSON: %s", i, jsonErrorText(err, len(body)))
 		}
 		if maxRecords > 0 && i >= maxRecords {
@@ -195,6 +202,13 @@ func decodeData(raw json.RawMessage, i int, field string) (*Data, error) {
 		return nil, apierr.BadRequest("record %d: %s.type is required: one of BINARY, JSON, STRING", i, field)
 	}
 	d := &Data{Type: strings.ToUpper(*w.Type), JSON: w.Data}
+	switch d.Type {
+	case "BINARY", "STRING", "JSON":
+	case "AVRO", "JSONSCHEMA", "PROTOBUF":
+		return nil, apierr.BadRequest("record %d: %s.type %s needs Schema Registry; topicgate serves BINARY, JSON and STRING data", i, field, d.Type)
+	default:
+		return nil, apierr.BadRequest("record %d: unknown %s.type %q: use BINARY, JSON or STRING", i, field, *w.Type)
+	}
 	if isNull(w.Data) {
 		// A typed null: no bytes, as Kafka has no other way to say it.
 		d.JSON = nil
@@ -226,10 +240,6 @@ func decodeData(raw json.RawMessage, i int, field string) (*Data, error) {
 			return nil, apierr.BadRequest("record %d: %s.data is not valid JSON", i, field)
 		}
 		d.Bytes = buf.Bytes()
-	case "AVRO", "JSONSCHEMA", "PROTOBUF":
-		return nil, apierr.BadRequest("record %d: %s.type %s needs Schema Registry; topicgate serves BINARY, JSON and STRING data", i, field, d.Type)
-	default:
-		return nil, apierr.BadRequest("record %d: unknown %s.type %q: use BINARY, JSON or STRING", i, field, *w.Type)
 	}
 	return d, nil
 }

@@ -132,7 +132,7 @@ func TestParseProduce_Invalid(t *testing.T) {
 		{name: "truncated JSON", body: `{"value":{"type":"STRING"`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
 		{name: "truncated second record", body: ok + `{"value":`, wantStatus: 400, wantMsg: "record 1 is not valid JSON"},
 		{name: "garbage after a record", body: ok + ` ]`, wantStatus: 400, wantMsg: "record 1 is not valid JSON"},
-		{name: "an array instead of an object", body: `[` + ok + `]`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
+		{name: "an array instead of an object", body: `[` + ok + `]`, wantStatus: 400, wantMsg: "record 0 must be a JSON object"},
 		{name: "partition_id is a string", body: `{"partition_id":"1"}`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
 		{name: "partition_id overflows int32", body: `{"partition_id":2147483648}`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
 		{name: "negative partition_id", body: ok + `{"partition_id":-1}`, wantStatus: 400, wantMsg: "record 1: partition_id must be 0 or more, got -1"},

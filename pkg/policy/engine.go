@@ -78,10 +78,16 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// excludeTests keeps *_test.rego and hidden files out of the served policy.
-func excludeTests(_ string, info fs.FileInfo, _ int) bool {
+// excludeTests keeps *_test.rego files and hidden files and directories out
+// of the served policy, as fingerprint does. Hidden directories matter: a
+// Kubernetes ConfigMap volume holds each file three times (..data/, the
+// timestamped ..2024_x/ and a symlink), and .git may hold anything.
+func excludeTests(_ string, info fs.FileInfo, depth int) bool {
 	name := info.Name()
-	return !info.IsDir() && (strings.HasSuffix(name, "_test.rego") || strings.HasPrefix(name, "."))
+	if strings.HasPrefix(name, ".") {
+		return depth > 0 || !info.IsDir()
+	}
+	return !info.IsDir() && strings.HasSuffix(name, "_test.rego")
 }
 
 // Reload loads the directory again if its contents changed. On failure the

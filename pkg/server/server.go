@@ -203,7 +203,19 @@ func reloadKeys(ctx context.Context, keys *identity.APIKeys, every time.Duration
 	if keys.Path() == "" {
 		return
 	}
-	var last time.Time
+	mtime := func() time.Time {
+		st, err := os.Stat(keys.Path())
+		if err != nil {
+			return time.Time{}
+		}
+		return st.ModTime()
+	}
+	// Reload on any change of modification time, backwards too (cp -p, a
+	// ConfigMap swap), starting from the file as it was at startup.
+	last := mtime()
+	if err := keys.Reload(); err != nil {
+		log.Error("API keys reload failed; keeping the last good keys", zap.Error(err))
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -211,15 +223,11 @@ func reloadKeys(ctx context.Context, keys *identity.APIKeys, every time.Duration
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			st, err := os.Stat(keys.Path())
-			if err != nil || !st.ModTime().After(last) {
+			m := mtime()
+			if m.IsZero() || m.Equal(last) {
 				continue
 			}
-			if last.IsZero() {
-				last = st.ModTime() // loaded at start
-				continue
-			}
-			last = st.ModTime()
+			last = m
 			if err := keys.Reload(); err != nil {
 				log.Error("API keys reload failed; keeping the last good keys", zap.Error(err))
 			} else {
