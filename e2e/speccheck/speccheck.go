@@ -17,6 +17,15 @@ import (
 // Spec is a loaded OpenAPI document.
 type Spec struct {
 	schemas map[string]any
+	paths   map[string]any
+}
+
+// HasOperation reports whether the spec defines method (lower or upper
+// case) on path (as the spec writes it, e.g. "/clusters/{cluster_id}").
+func (s *Spec) HasOperation(method, path string) bool {
+	ops, _ := s.paths[path].(map[string]any)
+	_, ok := ops[strings.ToLower(method)]
+	return ok
 }
 
 // Load reads an OpenAPI document (YAML or JSON).
@@ -34,7 +43,8 @@ func Load(path string) (*Spec, error) {
 	if len(schemas) == 0 {
 		return nil, fmt.Errorf("%s: no components/schemas", path)
 	}
-	return &Spec{schemas: schemas}, nil
+	paths, _ := doc["paths"].(map[string]any)
+	return &Spec{schemas: schemas, paths: paths}, nil
 }
 
 // Check validates a JSON body against the named schema.
