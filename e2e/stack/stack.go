@@ -158,6 +158,8 @@ func (s *Stack) renderEnvoy() (string, error) {
 		"TOPICGATE_ADDRESS": "127.0.0.1",
 		"TOPICGATE_PORT":    strconv.Itoa(o.GRPCPort),
 		"MAX_BODY_BYTES":    strconv.Itoa(o.MaxBodyBytes),
+		// Envoy must outwait topicgate's own produce timeout.
+		"MESSAGE_TIMEOUT": (o.ProduceTimeout + 5*time.Second).String(),
 	}, func(string) string { return "" })
 	if err != nil {
 		return "", err

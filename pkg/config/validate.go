@@ -35,7 +35,7 @@ func (c *Config) Validate() error {
 	}
 
 	if c.Policy.Dir == "" {
-		add("policy.dir: required (a directory of Rego policies; the default policy denies everything)")
+		add("policy.dir: required (a directory of Rego policies defining data.topicgate.authz.decision)")
 	} else if st, err := os.Stat(c.Policy.Dir); err != nil || !st.IsDir() {
 		add("policy.dir: %q is not a readable directory", c.Policy.Dir)
 	}

@@ -95,7 +95,9 @@ func (c *call) fail(err error) *Response {
 	e := apierr.From(err)
 	resp := c.respond(e.Status, kafkarest.ErrorBody(e))
 	for k, v := range e.Header {
-		resp.Headers[k] = v
+		if _, reserved := resp.Headers[k]; !reserved { // content-type and ids stay ours
+			resp.Headers[k] = v
+		}
 	}
 	if e.RetryAfter > 0 {
 		resp.Headers["retry-after"] = strconv.Itoa(int((e.RetryAfter + time.Second - 1) / time.Second))

@@ -24,7 +24,7 @@ var (
 	tooLarge      = mapping{http.StatusRequestEntityTooLarge, 413, 0, "The request included a message larger than the maximum message size the server can accept."}
 	notAuthorized = mapping{http.StatusForbidden, 40301, 0, "The gateway is not authorized for this operation on the Kafka cluster."}
 	queueFull     = mapping{http.StatusTooManyRequests, 42901, time.Second, "Too many records are waiting to be sent to Kafka; retry later."}
-	timedOut      = mapping{http.StatusGatewayTimeout, 50003, time.Second, "Kafka did not acknowledge in time; the record may or may not have been written."}
+	timedOut      = mapping{http.StatusGatewayTimeout, 50003, time.Second, "Kafka did not answer in time; a record being produced may or may not have been written."}
 	unavailable   = mapping{http.StatusServiceUnavailable, 50003, time.Second, "The Kafka cluster is not available; retry later."}
 	invalidRecord = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the record."}
 	kafkaError    = mapping{http.StatusInternalServerError, 50002, 0, "Kafka reported an error."}

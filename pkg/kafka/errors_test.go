@@ -24,7 +24,7 @@ func TestClientError(t *testing.T) {
 		tooLarge      = want{413, 413, 0, "The request included a message larger than the maximum message size the server can accept."}
 		notAuthorized = want{403, 40301, 0, "The gateway is not authorized for this operation on the Kafka cluster."}
 		queueFull     = want{429, 42901, time.Second, "Too many records are waiting to be sent to Kafka; retry later."}
-		timedOut      = want{504, 50003, time.Second, "Kafka did not acknowledge in time; the record may or may not have been written."}
+		timedOut      = want{504, 50003, time.Second, "Kafka did not answer in time; a record being produced may or may not have been written."}
 		unavailable   = want{503, 50003, time.Second, "The Kafka cluster is not available; retry later."}
 		invalidRecord = want{400, 40002, 0, "Kafka rejected the record."}
 		kafkaError    = want{500, 50002, 0, "Kafka reported an error."}

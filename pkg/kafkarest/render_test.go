@@ -46,7 +46,7 @@ func produceResultsFixture() []ProduceResult {
 		},
 		{
 			Record: &Record{Index: 2, Value: &Data{Type: "STRING", Bytes: []byte("v")}},
-			Err:    apierr.New(http.StatusGatewayTimeout, 50003, "Kafka did not acknowledge in time; the record may or may not have been written."),
+			Err:    apierr.New(http.StatusGatewayTimeout, 50003, "Kafka did not answer in time; a record being produced may or may not have been written."),
 		},
 	}
 }
@@ -156,7 +156,7 @@ func TestProduceResults_OneDocumentPerRecordInOrder(t *testing.T) {
 			"timestamp": "2024-05-01T10:30:00.123Z",
 			"value":     map[string]any{"type": "BINARY", "size": 0.0},
 		},
-		{"error_code": 50003.0, "message": "Kafka did not acknowledge in time; the record may or may not have been written."},
+		{"error_code": 50003.0, "message": "Kafka did not answer in time; a record being produced may or may not have been written."},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ProduceResults mismatch (-want +got):\n%s", diff)
