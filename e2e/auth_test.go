@@ -55,7 +55,7 @@ func TestAuthentication(t *testing.T) {
 			}
 		})
 	}
-	if n := endOffsets(t, "forbidden"); n != 0 {
+	if n := recordCount(t, "forbidden"); n != 0 {
 		t.Fatalf("denied requests wrote %d records", n)
 	}
 }
@@ -72,7 +72,7 @@ func TestRecordsPhaseDenial(t *testing.T) {
 	if e := r.err(t); e.ErrorCode != 40301 || !strings.Contains(e.Message, "classified secret") {
 		t.Errorf("got %+v", e)
 	}
-	if n := endOffsets(t, "denied-records"); n != 0 {
+	if n := recordCount(t, "denied-records"); n != 0 {
 		t.Fatalf("a denied request wrote %d records", n)
 	}
 	// The same records without the classification are written.
@@ -80,7 +80,7 @@ func TestRecordsPhaseDenial(t *testing.T) {
 	if len(rs) != 1 || rs[0].ErrorCode != 200 {
 		t.Fatalf("results %+v", rs)
 	}
-	if n := endOffsets(t, "denied-records"); n != 1 {
+	if n := recordCount(t, "denied-records"); n != 1 {
 		t.Fatalf("want 1 record, found %d", n)
 	}
 }

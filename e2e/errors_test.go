@@ -65,7 +65,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			}
 		})
 	}
-	if n := endOffsets(t, "badinput"); n != 0 {
+	if n := recordCount(t, "badinput"); n != 0 {
 		t.Fatalf("bad requests wrote %d records to Kafka", n)
 	}
 }
@@ -107,7 +107,7 @@ func TestNotFoundAndRefused(t *testing.T) {
 			}
 		})
 	}
-	if n := endOffsets(t, "small"); n != 0 {
+	if n := recordCount(t, "small"); n != 0 {
 		t.Fatalf("the oversize record was written (%d records)", n)
 	}
 }

@@ -66,9 +66,8 @@ func readTopic(t *testing.T, topic string) []*ck.Message {
 	return out
 }
 
-// endOffsets sums the high watermarks of a topic's partitions: the number of
-// records ever written to it.
-func endOffsets(t *testing.T, topic string) int64 {
+// recordCount is the number of records in a topic, read back from Kafka.
+func recordCount(t *testing.T, topic string) int64 {
 	t.Helper()
 	return int64(len(readTopic(t, topic)))
 }

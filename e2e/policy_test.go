@@ -26,7 +26,7 @@ func TestBrokenDecisionsDeny(t *testing.T) {
 				t.Errorf("got %+v", e)
 			}
 			waitForLog(t, st.LogPath("topicgate"), tc.logged)
-			if n := endOffsets(t, tc.topic); n != 0 {
+			if n := recordCount(t, tc.topic); n != 0 {
 				t.Fatalf("wrote %d records", n)
 			}
 		})
