@@ -31,8 +31,10 @@ func startProc(name, logDir string, env []string, bin string, args ...string) (*
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), env...)
 	// Own process group, so Ctrl-C in a terminal reaches only the stack's
-	// runner, which then stops each component in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// runner, which then stops each component in order. Pdeathsig kills the
+	// component if the runner dies first (a test binary killed by a timeout),
+	// so no broker or Envoy is left behind holding ports and CPU.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
