@@ -6,8 +6,6 @@ package policy
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"go.uber.org/zap"
 
@@ -160,7 +159,7 @@ func (e *Engine) Status() Status {
 func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	start := time.Now()
 	d := e.eval(ctx, in)
-	d.ID = newID()
+	d.ID = uuid.NewString()
 	d.Duration = time.Since(start)
 	result := "deny"
 	switch {
@@ -207,13 +206,4 @@ func (e *Engine) eval(ctx context.Context, in *Input) Decision {
 		return Decision{Err: err}
 	}
 	return d
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = (b[6] & 0x0f) | 0x40 // UUID v4 layout, so log tools recognise it
-	b[8] = (b[8] & 0x3f) | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -5,8 +5,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"github.com/google/uuid"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -94,7 +93,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		// Envoy keeps its connection open and may ping it.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
-	extprocv3.RegisterExternalProcessorServer(grpcSrv, extproc.NewServer(gw, log.Named("extproc"), m, cfg.Limits.MaxBodyBytes, newRequestID))
+	extprocv3.RegisterExternalProcessorServer(grpcSrv, extproc.NewServer(gw, log.Named("extproc"), m, cfg.Limits.MaxBodyBytes, uuid.NewString))
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(grpcSrv, hs)
@@ -191,12 +190,6 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 // Addrs are the addresses topicgate listens on.
 type Addrs struct {
 	GRPC, Unix, Admin string
-}
-
-func newRequestID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 func reloadKeys(ctx context.Context, keys *identity.APIKeys, every time.Duration, log *zap.Logger) {
