@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,18 +50,10 @@ type Client struct {
 	drained  chan struct{}
 	id       atomic.Pointer[string] // last cluster id Kafka reported
 
-	mu      sync.Mutex
-	cluster cached[ClusterInfo]
-	list    cached[[]TopicInfo]
-	topics  map[string]cached[TopicInfo]
+	cluster *ttlCache[ClusterInfo] // one entry, key ""
+	list    *ttlCache[[]TopicInfo] // one entry, key ""
+	topics  *ttlCache[TopicInfo]   // by topic name
 }
-
-type cached[T any] struct {
-	v  T
-	at time.Time
-}
-
-func (c cached[T]) fresh(ttl time.Duration) bool { return !c.at.IsZero() && time.Since(c.at) < ttl }
 
 // New creates the client. It does not wait for the cluster: Describe does.
 func New(opts Options) (*Client, error) {
@@ -88,7 +79,9 @@ func New(opts Options) (*Client, error) {
 		opts: opts, producer: p, admin: a,
 		log:     opts.Logger.With(zap.String("cluster", opts.Name)),
 		drained: make(chan struct{}),
-		topics:  map[string]cached[TopicInfo]{},
+		cluster: newTTLCache[ClusterInfo](opts.MetadataTTL),
+		list:    newTTLCache[[]TopicInfo](opts.MetadataTTL),
+		topics:  newTTLCache[TopicInfo](opts.MetadataTTL),
 	}
 	go c.drainEvents()
 	go c.drainLogs()
@@ -150,12 +143,10 @@ func (c *Client) ctx(parent context.Context) (context.Context, context.CancelFun
 
 // Describe returns the cluster's id, controller and brokers.
 func (c *Client) Describe(ctx context.Context) (ClusterInfo, error) {
-	c.mu.Lock()
-	if v := c.cluster; v.fresh(c.opts.MetadataTTL) {
-		c.mu.Unlock()
-		return v.v, nil
-	}
-	c.mu.Unlock()
+	return c.cluster.get("", func() (ClusterInfo, error) { return c.describeCluster(ctx) })
+}
+
+func (c *Client) describeCluster(ctx context.Context) (ClusterInfo, error) {
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
 	res, err := c.admin.DescribeCluster(ctx, ck.SetAdminRequestTimeout(c.opts.RequestTimeout))
@@ -176,20 +167,15 @@ func (c *Client) Describe(ctx context.Context) (ClusterInfo, error) {
 		return ClusterInfo{}, fmt.Errorf("cluster %s did not report a cluster id", c.opts.Name)
 	}
 	c.id.Store(&info.ID)
-	c.mu.Lock()
-	c.cluster = cached[ClusterInfo]{info, time.Now()}
-	c.mu.Unlock()
 	return info, nil
 }
 
 // Topics lists the cluster's topics, sorted by name.
 func (c *Client) Topics(ctx context.Context) ([]TopicInfo, error) {
-	c.mu.Lock()
-	if v := c.list; v.fresh(c.opts.MetadataTTL) {
-		c.mu.Unlock()
-		return v.v, nil
-	}
-	c.mu.Unlock()
+	return c.list.get("", func() ([]TopicInfo, error) { return c.listTopics(ctx) })
+}
+
+func (c *Client) listTopics(ctx context.Context) ([]TopicInfo, error) {
 	md, err := c.admin.GetMetadata(nil, true, int(c.opts.RequestTimeout.Milliseconds()))
 	if err != nil {
 		return nil, err
@@ -199,25 +185,16 @@ func (c *Client) Topics(ctx context.Context) ([]TopicInfo, error) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	topics, err := c.describeTopics(ctx, names)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.list = cached[[]TopicInfo]{topics, time.Now()}
-	c.mu.Unlock()
-	return topics, nil
+	return c.describeTopics(ctx, names)
 }
 
 // Topic describes one topic, including its max.message.bytes. An unknown
 // topic is an error that ClientError maps to 404.
 func (c *Client) Topic(ctx context.Context, name string) (TopicInfo, error) {
-	c.mu.Lock()
-	if v, ok := c.topics[name]; ok && v.fresh(c.opts.MetadataTTL) {
-		c.mu.Unlock()
-		return v.v, nil
-	}
-	c.mu.Unlock()
+	return c.topics.get(name, func() (TopicInfo, error) { return c.describeTopic(ctx, name) })
+}
+
+func (c *Client) describeTopic(ctx context.Context, name string) (TopicInfo, error) {
 	ts, err := c.describeTopics(ctx, []string{name})
 	if err != nil {
 		return TopicInfo{}, err
@@ -226,9 +203,6 @@ func (c *Client) Topic(ctx context.Context, name string) (TopicInfo, error) {
 	if t.MaxMessageBytes, err = c.maxMessageBytes(ctx, name); err != nil {
 		return TopicInfo{}, err
 	}
-	c.mu.Lock()
-	c.topics[name] = cached[TopicInfo]{t, time.Now()}
-	c.mu.Unlock()
 	return t, nil
 }
 

@@ -1,0 +1,42 @@
+package kafka
+
+import (
+	"sync"
+	"time"
+)
+
+// ttlCache keeps values for a while, so that a burst of requests costs one
+// metadata round trip. Failed loads are not cached: the next caller retries.
+type ttlCache[T any] struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]entry[T]
+}
+
+type entry[T any] struct {
+	v  T
+	at time.Time
+}
+
+func newTTLCache[T any](ttl time.Duration) *ttlCache[T] {
+	return &ttlCache[T]{ttl: ttl, m: map[string]entry[T]{}}
+}
+
+// get returns the value under key while it is fresh, else loads and keeps it.
+// Concurrent misses may each load; the last one stored wins.
+func (c *ttlCache[T]) get(key string, load func() (T, error)) (T, error) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < c.ttl {
+		return e.v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	c.m[key] = entry[T]{v, time.Now()}
+	c.mu.Unlock()
+	return v, nil
+}
