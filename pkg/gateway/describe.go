@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"sync"
 
 	"go.uber.org/zap"
 
@@ -52,19 +53,31 @@ func (c *call) describe(ctx context.Context) *Response {
 }
 
 // listClusters lists the clusters that answer; it fails only if none does.
+// Clusters are asked at once, so unreachable ones cost one request timeout,
+// not one each.
 func (c *call) listClusters(ctx context.Context, links kafkarest.Links) ([]byte, error) {
+	infos := make([]kafka.ClusterInfo, len(c.g.opts.Clusters))
+	errs := make([]error, len(c.g.opts.Clusters))
+	var wg sync.WaitGroup
+	for i, cl := range c.g.opts.Clusters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			infos[i], errs[i] = cl.Describe(ctx)
+		}()
+	}
+	wg.Wait()
 	var out []kafkarest.Cluster
 	var firstErr error
-	for _, cl := range c.g.opts.Clusters {
-		info, err := cl.Describe(ctx)
+	for i, err := range errs {
 		if err != nil {
-			c.log.Warn("cluster did not answer", zap.String("cluster", cl.Name()), zap.Error(err))
+			c.log.Warn("cluster did not answer", zap.String("cluster", c.g.opts.Clusters[i].Name()), zap.Error(err))
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
-		out = append(out, restCluster(info))
+		out = append(out, restCluster(infos[i]))
 	}
 	if len(out) == 0 && firstErr != nil {
 		return nil, firstErr

@@ -1,13 +1,22 @@
 package gateway_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
 
+	"github.com/topicgate/topicgate/pkg/gateway"
 	"github.com/topicgate/topicgate/pkg/identity"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
 )
 
@@ -204,5 +213,47 @@ func TestRequestInput(t *testing.T) {
 				t.Errorf("input mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// barrierCluster answers Describe only once every cluster of the list is
+// being asked: a gateway that asked one after another would never get past it.
+type barrierCluster struct {
+	*fakeCluster
+	arrived *sync.WaitGroup
+}
+
+func (b barrierCluster) Describe(ctx context.Context) (kafka.ClusterInfo, error) {
+	b.arrived.Done()
+	done := make(chan struct{})
+	go func() { b.arrived.Wait(); close(done) }()
+	select {
+	case <-done:
+		return b.fakeCluster.Describe(ctx)
+	case <-time.After(5 * time.Second):
+		return kafka.ClusterInfo{}, errors.New("clusters were asked one after another")
+	}
+}
+
+func TestDescribe_ListClustersAsksAllAtOnce(t *testing.T) {
+	var arrived sync.WaitGroup
+	arrived.Add(3)
+	e := newEnv(t)
+	e.g = gateway.New(gateway.Options{
+		Clusters: []gateway.Cluster{barrierCluster{e.cluster, &arrived},
+			barrierCluster{newFakeCluster("b", "lkc-2"), &arrived}, barrierCluster{newFakeCluster("c", "lkc-3"), &arrived}},
+		Auth: fakeAuth{}, Policy: e.policy, Log: zap.NewNop(), Metrics: metrics.New(),
+		MaxBodyBytes: 4096, MaxRecords: 10, ProduceTimeout: time.Second,
+	})
+	resp := e.serve(t, get("/kafka/v3/clusters", nil), nil)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("status %d, body %s", resp.Status, resp.Body)
+	}
+	var ids []string
+	for _, d := range jsonDocs(t, resp.Body)[0]["data"].([]any) {
+		ids = append(ids, d.(map[string]any)["cluster_id"].(string))
+	}
+	if strings.Join(ids, ",") != "lkc-1,lkc-2,lkc-3" {
+		t.Errorf("clusters %v, want all three in configuration order", ids)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
@@ -53,11 +54,21 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		return err
 	}
 
+	// One shutdown budget for the drain and the producers' flush together;
+	// closeBy is set when shutdown starts.
 	var clients []*kafka.Client
+	var closeBy time.Time
 	defer func() {
-		for _, c := range clients {
-			c.Close(cfg.ShutdownTimeout.D())
+		budget := cfg.ShutdownTimeout.D()
+		if !closeBy.IsZero() {
+			budget = max(time.Until(closeBy), 0)
 		}
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			wg.Add(1)
+			go func() { defer wg.Done(); c.Close(budget) }()
+		}
+		wg.Wait()
 	}()
 	var clusters []gateway.Cluster
 	for _, cl := range cfg.Kafka.Clusters {
@@ -163,6 +174,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		return err
 	}
 
+	closeBy = time.Now().Add(cfg.ShutdownTimeout.D())
 	log.Info("shutting down: draining in-flight requests", zap.Duration("timeout", cfg.ShutdownTimeout.D()))
 	st.draining.Store(true)
 	hs.Shutdown()
@@ -171,7 +183,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	go func() { grpcSrv.GracefulStop(); close(drained) }()
 	select {
 	case <-drained:
-	case <-time.After(cfg.ShutdownTimeout.D()):
+	case <-time.After(time.Until(closeBy)):
 		log.Warn("shutdown timeout: cancelling remaining requests")
 		grpcSrv.Stop()
 	}
