@@ -129,6 +129,9 @@ func (k *APIKeys) Authenticate(authorization string) (Principal, error) {
 func (s *keySet) check(id, secret string) bool {
 	h, ok := s.hashes[id]
 	if !ok {
+		// Pay for the hash anyway, so that an unknown id takes as long as a
+		// wrong secret and timing does not tell which ids exist.
+		unknownKey().verify(secret)
 		return false
 	}
 	sum := sha256.Sum256([]byte(secret))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Secrets are stored as PBKDF2-HMAC-SHA256:
@@ -61,3 +62,12 @@ func (h hash) verify(secret string) bool {
 	got, err := pbkdf2.Key(sha256.New, secret, []byte(h.salt), h.iterations, len(h.key))
 	return err == nil && subtle.ConstantTimeCompare(got, []byte(h.key)) == 1
 }
+
+// unknownKey is a hash no secret matches, verified for unknown key ids.
+var unknownKey = sync.OnceValue(func() hash {
+	salt := make([]byte, saltLen)
+	key := make([]byte, keyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	return hash{iterations: defaultIterations, salt: string(salt), key: string(key)}
+})
