@@ -1,12 +1,26 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/topicgate/topicgate/e2e/stack"
 )
+
+// createTopics creates topics for one test, straight in Kafka. Tests name
+// their topics after themselves so that no two tests share one.
+func createTopics(t *testing.T, topics ...stack.TopicSpec) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := stack.CreateTopics(ctx, st.Bootstrap, topics...); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // readTopic reads every record of a topic, all partitions, from the start to
 // the current end.

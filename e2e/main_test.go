@@ -23,6 +23,7 @@ var (
 	bin       string          // topicgate binary under test
 	policyDir string          // a copy of testdata/policy the reload test edits
 	v3spec    *speccheck.Spec // Confluent's v3 OpenAPI document
+	v2spec    *speccheck.Spec // the Strimzi bridge's OpenAPI document
 )
 
 // Topics of the suite, each used by one concern so their contents can be
@@ -58,6 +59,9 @@ func run(m *testing.M) int {
 	}
 	if v3spec, err = speccheck.Load(filepath.Join(specs, "confluent-kafka-rest-v3.openapi.yaml")); err != nil {
 		return fail(fmt.Errorf("the Confluent v3 spec is needed (../shared/specs, or set TOPICGATE_SPECS): %w", err))
+	}
+	if v2spec, err = speccheck.Load(filepath.Join(specs, "strimzi-kafka-bridge.openapi.json")); err != nil {
+		return fail(fmt.Errorf("the Strimzi bridge spec is needed (../shared/specs, or set TOPICGATE_SPECS): %w", err))
 	}
 	if paths, err = stack.Install(root); err != nil {
 		return fail(err)

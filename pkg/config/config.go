@@ -18,6 +18,9 @@ type Config struct {
 	Identity Identity `yaml:"identity"`
 	Limits   Limits   `yaml:"limits"`
 	Kafka    Kafka    `yaml:"kafka"`
+	Reads    Reads    `yaml:"reads"`
+	// Consumers configures the Strimzi-style consumer instances.
+	Consumers Consumers `yaml:"consumers"`
 	// ShutdownTimeout bounds the drain on SIGTERM: in-flight requests finish
 	// and the producers flush within it.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -55,6 +58,24 @@ type Limits struct {
 	MaxRecords   int `yaml:"max_records"`
 }
 
+// Reads bound the answers of reads (stateless reads and consumer polls).
+type Reads struct {
+	// MaxWait is the longest a read may wait for records (long poll). Keep it
+	// below Envoy's ext_proc message_timeout.
+	MaxWait Duration `yaml:"max_wait"`
+	// MaxBytes bounds the record bytes of one answer; a request may ask for less.
+	MaxBytes int `yaml:"max_bytes"`
+	// MaxRecords bounds the records of one answer; a request may ask for less.
+	MaxRecords int `yaml:"max_records"`
+}
+
+// Consumers configures consumer instances, which live in one topicgate
+// process until deleted or idle for IdleTimeout.
+type Consumers struct {
+	IdleTimeout  Duration `yaml:"idle_timeout"`
+	MaxInstances int      `yaml:"max_instances"`
+}
+
 // Kafka configures the clusters.
 type Kafka struct {
 	ProduceTimeout Duration  `yaml:"produce_timeout"`
@@ -88,6 +109,8 @@ func Default() *Config {
 			RequestTimeout: Duration(5 * time.Second),
 			MetadataTTL:    Duration(2 * time.Second),
 		},
+		Reads:           Reads{MaxWait: Duration(10 * time.Second), MaxBytes: 1 << 20, MaxRecords: 1000},
+		Consumers:       Consumers{IdleTimeout: Duration(5 * time.Minute), MaxInstances: 100},
 		ShutdownTimeout: Duration(15 * time.Second),
 	}
 }

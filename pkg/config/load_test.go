@@ -99,6 +99,13 @@ kafka:
     - name: dr
       properties:
         bootstrap.servers: k3:9092
+reads:
+  max_wait: 5s
+  max_bytes: 4096
+  max_records: 50
+consumers:
+  idle_timeout: 1m
+  max_instances: 7
 shutdown_timeout: 30s
 `)
 	got, err := Load([]string{"-config", path}, env{}.get, io.Discard)
@@ -118,6 +125,8 @@ shutdown_timeout: 30s
 				{Name: "dr", Properties: map[string]string{"bootstrap.servers": "k3:9092"}},
 			},
 		},
+		Reads:           Reads{MaxWait: Duration(5 * time.Second), MaxBytes: 4096, MaxRecords: 50},
+		Consumers:       Consumers{IdleTimeout: Duration(time.Minute), MaxInstances: 7},
 		ShutdownTimeout: Duration(30 * time.Second),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -58,6 +58,17 @@ func (c *Config) Validate() error {
 	if c.Limits.MaxRecords <= 0 {
 		add("limits.max_records: must be positive, got %d", c.Limits.MaxRecords)
 	}
+	positive(add, "reads.max_wait", c.Reads.MaxWait)
+	if c.Reads.MaxBytes <= 0 || c.Reads.MaxBytes > 16<<20 {
+		add("reads.max_bytes: must be from 1 to %d, got %d", 16<<20, c.Reads.MaxBytes)
+	}
+	if c.Reads.MaxRecords <= 0 {
+		add("reads.max_records: must be positive, got %d", c.Reads.MaxRecords)
+	}
+	positive(add, "consumers.idle_timeout", c.Consumers.IdleTimeout)
+	if c.Consumers.MaxInstances <= 0 {
+		add("consumers.max_instances: must be positive, got %d", c.Consumers.MaxInstances)
+	}
 
 	positive(add, "kafka.produce_timeout", c.Kafka.ProduceTimeout)
 	positive(add, "kafka.request_timeout", c.Kafka.RequestTimeout)

@@ -39,21 +39,31 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 		return c.fail(err), nil
 	}
 	c.route = route
+	h := handlers[route.Action]
+	if h == nil {
+		return c.fail(errNotImplemented), nil
+	}
+	if route.Public {
+		return h(c, ctx)
+	}
 	if c.principal, err = c.g.opts.Auth.Authenticate(c.req.Headers["authorization"]); err != nil {
 		return c.fail(err), nil
 	}
-	if route.ClusterID != "" {
+	switch {
+	case route.ClusterID != "":
 		if c.cluster = c.g.clusterByID(route.ClusterID); c.cluster == nil {
 			return c.fail(apierr.New(http.StatusNotFound, 404, "Cluster %s cannot be found.", route.ClusterID)), nil
 		}
+	case route.API == "v2":
+		// The Strimzi API names no cluster: it speaks to the first configured.
+		c.cluster = c.g.defaultCluster()
 	}
-	if d := c.decide(ctx, c.input(policy.PhaseRequest)); !d.Allow {
-		return c.deny(d), nil
+	if !route.ResourceInBody {
+		if d := c.decide(ctx, c.input(policy.PhaseRequest)); !d.Allow {
+			return c.deny(d), nil
+		}
 	}
-	if route.Action == kafkarest.Produce {
-		return c.beginProduce(ctx)
-	}
-	return c.describe(ctx), nil
+	return h(c, ctx)
 }
 
 func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
@@ -93,7 +103,7 @@ func (c *call) deny(d policy.Decision) *Response {
 // with their cause; the client sees only the generic message.
 func (c *call) fail(err error) *Response {
 	e := apierr.From(err)
-	resp := c.respond(e.Status, kafkarest.ErrorBody(e))
+	resp := c.respond(e.Status, kafkarest.ErrorBody(c.route.API, e))
 	for k, v := range e.Header {
 		if _, reserved := resp.Headers[k]; !reserved { // content-type and ids stay ours
 			resp.Headers[k] = v

@@ -13,7 +13,14 @@ import (
 )
 
 // describe answers the metadata endpoints.
-func (c *call) describe(ctx context.Context) *Response {
+func (c *call) describe(ctx context.Context) (*Response, BodyFunc) {
+	if c.route.API == "v2" {
+		return c.fail(errNotImplemented), nil
+	}
+	return c.describeV3(ctx), nil
+}
+
+func (c *call) describeV3(ctx context.Context) *Response {
 	links := kafkarest.NewLinks(c.req.Scheme, c.req.Authority, c.route.Prefix)
 	var body []byte
 	var err error

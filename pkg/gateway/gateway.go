@@ -16,7 +16,8 @@ import (
 	"github.com/topicgate/topicgate/pkg/policy"
 )
 
-// Cluster is what the gateway needs of a Kafka cluster.
+// Cluster is what the gateway needs of a Kafka cluster. Each concern's
+// methods are declared beside the handlers that use them.
 type Cluster interface {
 	Name() string
 	// ID is the cluster id last reported by Kafka, "" if never reached.
@@ -25,6 +26,10 @@ type Cluster interface {
 	Topics(ctx context.Context) ([]kafka.TopicInfo, error)
 	Topic(ctx context.Context, name string) (kafka.TopicInfo, error)
 	Produce(ctx context.Context, msgs []kafka.Message) []kafka.Delivery
+
+	adminCluster
+	groupsCluster
+	readerCluster
 }
 
 // Authenticator turns an Authorization header into a principal.
@@ -99,6 +104,15 @@ type BodyFunc func(ctx context.Context, body []byte) *Response
 func (g *Gateway) Headers(ctx context.Context, req *Request) (*Response, BodyFunc) {
 	c := g.newCall(req)
 	return c.begin(ctx)
+}
+
+// defaultCluster is the cluster of the APIs that name none (v2): the first
+// configured.
+func (g *Gateway) defaultCluster() Cluster {
+	if len(g.opts.Clusters) == 0 {
+		return nil
+	}
+	return g.opts.Clusters[0]
 }
 
 func (g *Gateway) clusterByID(id string) Cluster {

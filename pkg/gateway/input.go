@@ -29,6 +29,8 @@ func (c *call) input(phase string) *policy.Input {
 		Action:    string(r.Action),
 		Operation: r.Operation,
 		Topic:     r.Topic,
+		Partition: r.Partition,
+		Group:     r.Group,
 		Principal: c.principal,
 		Request: policy.Request{
 			ID:      c.req.ID,
@@ -54,6 +56,8 @@ func (c *call) input(phase string) *policy.Input {
 	switch r.Resource {
 	case kafkarest.ResourceTopic:
 		in.Resource = policy.Resource{Type: kafkarest.ResourceTopic, Name: r.Topic}
+	case kafkarest.ResourceGroup:
+		in.Resource = policy.Resource{Type: kafkarest.ResourceGroup, Name: r.Group}
 	default:
 		// Kafka ACLs name the cluster resource "kafka-cluster".
 		in.Resource = policy.Resource{Type: kafkarest.ResourceCluster, Name: "kafka-cluster"}

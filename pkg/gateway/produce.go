@@ -23,6 +23,9 @@ const ackMargin = time.Second
 // beginProduce checks what can be checked before the body is read: media
 // type, declared size, the topic's existence. Then it asks for the body.
 func (c *call) beginProduce(ctx context.Context) (*Response, BodyFunc) {
+	if c.route.API == "v2" {
+		return c.fail(errNotImplemented), nil
+	}
 	if err := kafkarest.CheckJSONContentType(c.req.Headers["content-type"]); err != nil {
 		return c.fail(err), nil
 	}
@@ -41,11 +44,6 @@ func (c *call) beginProduce(ctx context.Context) (*Response, BodyFunc) {
 	return nil, func(ctx context.Context, body []byte) *Response {
 		return c.produce(ctx, &topic, body)
 	}
-}
-
-func (c *call) bodyTooLarge(n int) *apierr.Error {
-	return apierr.New(http.StatusRequestEntityTooLarge, 413,
-		"The request body is %d bytes; the gateway accepts at most %d bytes.", n, c.g.opts.MaxBodyBytes)
 }
 
 // produce validates every record, asks the policy about all of them, then
@@ -144,4 +142,9 @@ func toMessage(topic string, r *kafkarest.Record) kafka.Message {
 		}
 	}
 	return m
+}
+
+// beginProduceBatch serves records:batch.
+func (c *call) beginProduceBatch(ctx context.Context) (*Response, BodyFunc) {
+	return c.fail(errNotImplemented), nil
 }

@@ -268,8 +268,14 @@ type errorBody struct {
 	Message   string `json:"message"`
 }
 
-// ErrorBody renders the error envelope {"error_code": N, "message": "..."}.
-func ErrorBody(e *apierr.Error) []byte {
-	b, _ := json.Marshal(errorBody{ErrorCode: e.Code, Message: e.Message})
+// ErrorBody renders the error envelope {"error_code": N, "message": "..."}
+// of the route's API. Confluent v3 uses its own codes (40403, 42206, ...);
+// the Strimzi bridge's error_code is the HTTP status.
+func ErrorBody(api string, e *apierr.Error) []byte {
+	code := e.Code
+	if api == "v2" {
+		code = e.Status
+	}
+	b, _ := json.Marshal(errorBody{ErrorCode: code, Message: e.Message})
 	return b
 }

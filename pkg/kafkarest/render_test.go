@@ -81,7 +81,7 @@ func renderedBodies() []rendered {
 			return ProduceResults(produceResultsFixture())
 		}},
 		{name: "error", schema: "Error", body: func() ([]byte, error) {
-			return ErrorBody(apierr.UnknownTopic), nil
+			return ErrorBody("v3", apierr.UnknownTopic), nil
 		}},
 	}
 }
@@ -187,5 +187,15 @@ func BenchmarkProduceResults(b *testing.B) {
 		if _, err := ProduceResults(results); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestErrorBody_PerAPI(t *testing.T) {
+	e := apierr.UnknownTopic
+	if got, want := string(ErrorBody("v3", e)), `{"error_code":40403,"message":"This server does not host this topic-partition."}`; got != want {
+		t.Errorf("v3: %s, want %s", got, want)
+	}
+	if got, want := string(ErrorBody("v2", e)), `{"error_code":404,"message":"This server does not host this topic-partition."}`; got != want {
+		t.Errorf("v2: %s, want %s", got, want)
 	}
 }

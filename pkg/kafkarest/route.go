@@ -13,79 +13,161 @@ import (
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
 
-// Action names an endpoint. It is the `action` of the policy input.
-type Action string
-
-// The actions served today. Later API surfaces add to this list.
-const (
-	ListClusters   Action = "list_clusters"
-	GetCluster     Action = "get_cluster"
-	ListTopics     Action = "list_topics"
-	GetTopic       Action = "get_topic"
-	ListPartitions Action = "list_partitions"
-	Produce        Action = "produce"
-)
-
-// Kafka ACL vocabulary for the policy input.
-const (
-	OpDescribe = "DESCRIBE"
-	OpWrite    = "WRITE"
-
-	ResourceCluster = "CLUSTER"
-	ResourceTopic   = "TOPIC"
-)
-
 // Route is a matched request: which endpoint, and the values in its path.
 type Route struct {
-	API       string // "v3"
-	Prefix    string // "/kafka/v3" or "/v3": links in responses use the caller's prefix
+	API       string // "v3" (Confluent) or "v2" (Strimzi bridge)
+	Prefix    string // "/kafka/v3" or "/v3" ("" for v2): links in responses use the caller's prefix
 	Action    Action
 	Operation string // Kafka ACL operation: DESCRIBE, WRITE, ...
-	Resource  string // Kafka ACL resource type: CLUSTER, TOPIC, ...
+	Resource  string // Kafka ACL resource type: CLUSTER, TOPIC, GROUP
 	ClusterID string
 	Topic     string
+	Partition *int32 // {partition_id}, when in the path
+	BrokerID  *int32 // {broker_id}, when in the path
+	Config    string // {name} of a config, when in the path
+	Group     string // {consumer_group_id} / v2 {groupid}
+	Consumer  string // v3 {consumer_id}
+	Instance  string // v2 consumer instance {name}
 	Query     url.Values
 	WantsBody bool // the endpoint reads a request body
+	// ResourceInBody is true when the resource is named in the body (create
+	// topic): the request-phase decision waits until the body is parsed.
+	ResourceInBody bool
+	// Public endpoints need no credentials and no decision (the OpenAPI document).
+	Public bool
 }
 
 type routeSpec struct {
 	method    string
-	pattern   []string // literal segments, or "{cluster_id}" / "{topic_name}"
+	pattern   []string // literal segments, or "{param}"
 	action    Action
 	operation string
 	resource  string
-	wantsBody bool
+	flags     routeFlags
 }
+
+type routeFlags uint8
+
+const (
+	body           routeFlags = 1 << iota // reads a request body
+	resourceInBody                        // the resource is named in the body
+	public                                // no credentials, no decision
+	extension                             // topicgate's own: in neither spec
+)
+
+const (
+	get  = http.MethodGet
+	post = http.MethodPost
+	put  = http.MethodPut
+	del  = http.MethodDelete
+	pat  = http.MethodPatch
+)
 
 // v3Routes is the route table for Confluent v3, relative to the /v3 prefix.
+// Literal segments ("-") come before parameters that would also match them.
 var v3Routes = []routeSpec{
-	{http.MethodGet, seg("clusters"), ListClusters, OpDescribe, ResourceCluster, false},
-	{http.MethodGet, seg("clusters/{cluster_id}"), GetCluster, OpDescribe, ResourceCluster, false},
-	{http.MethodGet, seg("clusters/{cluster_id}/topics"), ListTopics, OpDescribe, ResourceCluster, false},
-	{http.MethodGet, seg("clusters/{cluster_id}/topics/{topic_name}"), GetTopic, OpDescribe, ResourceTopic, false},
-	{http.MethodGet, seg("clusters/{cluster_id}/topics/{topic_name}/partitions"), ListPartitions, OpDescribe, ResourceTopic, false},
-	{http.MethodPost, seg("clusters/{cluster_id}/topics/{topic_name}/records"), Produce, OpWrite, ResourceTopic, true},
+	{get, seg("clusters"), ListClusters, OpDescribe, ResourceCluster, 0},
+	{get, seg("clusters/{cluster_id}"), GetCluster, OpDescribe, ResourceCluster, 0},
+
+	{get, seg("clusters/{cluster_id}/brokers"), ListBrokers, OpDescribe, ResourceCluster, 0},
+	{get, seg("clusters/{cluster_id}/brokers/-/configs"), ListAllBrokerConfigs, OpDescribeConfigs, ResourceCluster, 0},
+	{get, seg("clusters/{cluster_id}/brokers/{broker_id}"), GetBroker, OpDescribe, ResourceCluster, 0},
+	{get, seg("clusters/{cluster_id}/brokers/{broker_id}/configs"), ListBrokerConfigs, OpDescribeConfigs, ResourceCluster, 0},
+	{get, seg("clusters/{cluster_id}/brokers/{broker_id}/configs/{name}"), GetBrokerConfig, OpDescribeConfigs, ResourceCluster, 0},
+
+	{get, seg("clusters/{cluster_id}/topics"), ListTopics, OpDescribe, ResourceCluster, 0},
+	{post, seg("clusters/{cluster_id}/topics"), CreateTopic, OpCreate, ResourceTopic, body | resourceInBody},
+	{get, seg("clusters/{cluster_id}/topics/-/configs"), ListAllTopicConfigs, OpDescribeConfigs, ResourceCluster, 0},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}"), GetTopic, OpDescribe, ResourceTopic, 0},
+	{del, seg("clusters/{cluster_id}/topics/{topic_name}"), DeleteTopic, OpDelete, ResourceTopic, 0},
+	{pat, seg("clusters/{cluster_id}/topics/{topic_name}"), UpdatePartitionCount, OpAlter, ResourceTopic, body},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/configs"), ListTopicConfigs, OpDescribeConfigs, ResourceTopic, 0},
+	{post, seg("clusters/{cluster_id}/topics/{topic_name}/configs:alter"), AlterTopicConfigs, OpAlterConfigs, ResourceTopic, body},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/configs/{name}"), GetTopicConfig, OpDescribeConfigs, ResourceTopic, 0},
+	{put, seg("clusters/{cluster_id}/topics/{topic_name}/configs/{name}"), UpdateTopicConfig, OpAlterConfigs, ResourceTopic, body},
+	{del, seg("clusters/{cluster_id}/topics/{topic_name}/configs/{name}"), ResetTopicConfig, OpAlterConfigs, ResourceTopic, 0},
+
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/partitions"), ListPartitions, OpDescribe, ResourceTopic, 0},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}"), GetPartition, OpDescribe, ResourceTopic, 0},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/offset"), GetPartitionOffsets, OpDescribe, ResourceTopic, 0},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/replicas"), ListReplicas, OpDescribe, ResourceTopic, 0},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/replicas/{broker_id}"), GetReplica, OpDescribe, ResourceTopic, 0},
+	{get, seg("clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/records"), ReadRecords, OpRead, ResourceTopic, extension},
+
+	{post, seg("clusters/{cluster_id}/topics/{topic_name}/records"), Produce, OpWrite, ResourceTopic, body},
+	{post, seg("clusters/{cluster_id}/topics/{topic_name}/records:batch"), ProduceBatch, OpWrite, ResourceTopic, body},
+
+	{get, seg("clusters/{cluster_id}/consumer-groups"), ListConsumerGroups, OpDescribe, ResourceCluster, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}"), GetConsumerGroup, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers"), ListGroupConsumers, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers/{consumer_id}"), GetGroupConsumer, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags"), ListGroupLags, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lag-summary"), GetGroupLagSummary, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags/{topic_name}/partitions/{partition_id}"), GetGroupLag, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/offsets/{topic_name}"), GetGroupOffsets, OpDescribe, ResourceGroup, extension},
+	{post, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/offsets/{topic_name}"), CommitGroupOffsets, OpRead, ResourceGroup, body | extension},
 }
 
-// prefixes are the path prefixes v3 is served under, longest first.
-var prefixes = []string{"/kafka/v3", "/v3"}
+// v2Routes is the route table of the Strimzi bridge API, served from the root.
+var v2Routes = []routeSpec{
+	{get, seg("topics"), ListTopics, OpDescribe, ResourceCluster, 0},
+	{get, seg("topics/{topic_name}"), GetTopic, OpDescribe, ResourceTopic, 0},
+	{post, seg("topics/{topic_name}"), Produce, OpWrite, ResourceTopic, body},
+	{get, seg("topics/{topic_name}/partitions"), ListPartitions, OpDescribe, ResourceTopic, 0},
+	{get, seg("topics/{topic_name}/partitions/{partition_id}"), GetPartition, OpDescribe, ResourceTopic, 0},
+	{post, seg("topics/{topic_name}/partitions/{partition_id}"), Produce, OpWrite, ResourceTopic, body},
+	{get, seg("topics/{topic_name}/partitions/{partition_id}/offsets"), GetPartitionOffsets, OpDescribe, ResourceTopic, 0},
+	{get, seg("topics/{topic_name}/partitions/{partition_id}/records"), ReadRecords, OpRead, ResourceTopic, extension},
+	{post, seg("admin/topics"), CreateTopic, OpCreate, ResourceTopic, body | resourceInBody},
+
+	{post, seg("consumers/{consumer_group_id}"), CreateConsumer, OpRead, ResourceGroup, body},
+	{del, seg("consumers/{consumer_group_id}/instances/{instance}"), DeleteConsumer, OpRead, ResourceGroup, 0},
+	{post, seg("consumers/{consumer_group_id}/instances/{instance}/subscription"), Subscribe, OpRead, ResourceGroup, body},
+	{get, seg("consumers/{consumer_group_id}/instances/{instance}/subscription"), GetSubscription, OpRead, ResourceGroup, 0},
+	{del, seg("consumers/{consumer_group_id}/instances/{instance}/subscription"), Unsubscribe, OpRead, ResourceGroup, 0},
+	{post, seg("consumers/{consumer_group_id}/instances/{instance}/assignments"), Assign, OpRead, ResourceGroup, body},
+	{get, seg("consumers/{consumer_group_id}/instances/{instance}/records"), Poll, OpRead, ResourceGroup, 0},
+	{post, seg("consumers/{consumer_group_id}/instances/{instance}/offsets"), CommitOffsets, OpRead, ResourceGroup, body},
+	{post, seg("consumers/{consumer_group_id}/instances/{instance}/positions"), Seek, OpRead, ResourceGroup, body},
+	{post, seg("consumers/{consumer_group_id}/instances/{instance}/positions/beginning"), SeekToBeginning, OpRead, ResourceGroup, body},
+	{post, seg("consumers/{consumer_group_id}/instances/{instance}/positions/end"), SeekToEnd, OpRead, ResourceGroup, body},
+
+	{get, seg("openapi.json"), GetOpenAPI, "", "", public | extension},
+}
+
+// v3Prefixes are the path prefixes v3 is served under, longest first.
+var v3Prefixes = []string{"/kafka/v3", "/v3"}
+
+// Actions lists the actions of both route tables, each once.
+func Actions() []Action {
+	seen := map[Action]bool{}
+	var out []Action
+	for _, t := range [][]routeSpec{v3Routes, v2Routes} {
+		for _, r := range t {
+			if !seen[r.action] {
+				seen[r.action] = true
+				out = append(out, r.action)
+			}
+		}
+	}
+	return out
+}
 
 func seg(p string) []string { return strings.Split(p, "/") }
 
 // Match finds the endpoint for a method and a raw request path (query
 // included). Unknown paths give 404 and known paths with another method 405,
 // both as *apierr.Error. Path parameters are percent-decoded and validated.
+// Paths under /kafka/v3 and /v3 are Confluent v3; all others are the Strimzi
+// bridge's (v2).
 func Match(method, rawPath string) (Route, error) {
 	path, rawQuery, _ := strings.Cut(rawPath, "?")
-	var prefix string
-	for _, p := range prefixes {
+	api, prefix, table := "v2", "", v2Routes
+	for _, p := range v3Prefixes {
 		if path == p || strings.HasPrefix(path, p+"/") {
-			prefix = p
+			api, prefix, table = "v3", p, v3Routes
 			break
 		}
-	}
-	if prefix == "" {
-		return Route{}, apierr.NotFound
 	}
 	rest := strings.TrimPrefix(strings.TrimPrefix(path, prefix), "/")
 	segments := strings.Split(rest, "/")
@@ -103,7 +185,7 @@ func Match(method, rawPath string) (Route, error) {
 	}
 
 	var allowed []string
-	for _, spec := range v3Routes {
+	for _, spec := range table {
 		params, ok := matchPattern(spec.pattern, segments)
 		if !ok {
 			continue
@@ -113,15 +195,14 @@ func Match(method, rawPath string) (Route, error) {
 			continue
 		}
 		r := Route{
-			API: "v3", Prefix: prefix, Action: spec.action,
+			API: api, Prefix: prefix, Action: spec.action,
 			Operation: spec.operation, Resource: spec.resource,
-			ClusterID: params["cluster_id"], Topic: params["topic_name"],
-			Query: query, WantsBody: spec.wantsBody,
+			Query: query, WantsBody: spec.flags&body != 0,
+			ResourceInBody: spec.flags&resourceInBody != 0,
+			Public:         spec.flags&public != 0,
 		}
-		if _, ok := params["topic_name"]; ok {
-			if err := ValidateTopicName(r.Topic); err != nil {
-				return Route{}, err
-			}
+		if err := r.setParams(params); err != nil {
+			return Route{}, err
 		}
 		return r, nil
 	}
@@ -133,6 +214,50 @@ func Match(method, rawPath string) (Route, error) {
 	return Route{}, apierr.NotFound
 }
 
+// setParams validates the path parameters and stores them.
+func (r *Route) setParams(params map[string]string) error {
+	for name, v := range params {
+		switch name {
+		case "cluster_id":
+			r.ClusterID = v
+		case "topic_name":
+			if err := ValidateTopicName(v); err != nil {
+				return err
+			}
+			r.Topic = v
+		case "partition_id":
+			n, err := nonNegative(name, v)
+			if err != nil {
+				return err
+			}
+			r.Partition = &n
+		case "broker_id":
+			n, err := nonNegative(name, v)
+			if err != nil {
+				return err
+			}
+			r.BrokerID = &n
+		case "name":
+			r.Config = v
+		case "consumer_group_id":
+			r.Group = v
+		case "consumer_id":
+			r.Consumer = v
+		case "instance":
+			r.Instance = v
+		}
+	}
+	return nil
+}
+
+func nonNegative(name, v string) (int32, error) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 0 {
+		return 0, apierr.BadRequest("%s must be a non-negative integer, got %s", name, strconv.Quote(v))
+	}
+	return int32(n), nil
+}
+
 func matchPattern(pattern, segments []string) (map[string]string, bool) {
 	if len(pattern) != len(segments) {
 		return nil, false
@@ -141,7 +266,7 @@ func matchPattern(pattern, segments []string) (map[string]string, bool) {
 	for i, p := range pattern {
 		if strings.HasPrefix(p, "{") {
 			if params == nil {
-				params = make(map[string]string, 2)
+				params = make(map[string]string, 4)
 			}
 			params[strings.Trim(p, "{}")] = segments[i]
 			continue

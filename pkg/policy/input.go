@@ -22,6 +22,8 @@ type Input struct {
 	Resource  Resource           `json:"resource"`
 	Cluster   Cluster            `json:"cluster"`
 	Topic     string             `json:"topic,omitempty"`
+	Partition *int32             `json:"partition,omitempty"`
+	Group     string             `json:"group,omitempty"`
 	Principal identity.Principal `json:"principal"`
 	Request   Request            `json:"request"`
 	Records   []Record           `json:"records,omitempty"`
@@ -31,7 +33,7 @@ type Input struct {
 
 // Resource is the Kafka ACL resource the operation acts on.
 type Resource struct {
-	Type string `json:"type"` // CLUSTER or TOPIC
+	Type string `json:"type"` // CLUSTER, TOPIC or GROUP
 	Name string `json:"name"`
 }
 

@@ -1,6 +1,8 @@
-# The e2e suite's policy. Keys: "writer" may do everything except on the
-# topic "forbidden", and may not produce records classified secret; "reader"
-# may only describe; anonymous callers may list topics. The topics
+# The e2e suite's policy. Keys: "admin" may do everything, on every topic
+# and group whose name does not start with "forbidden"; "writer" may do
+# everything except on the topic "forbidden", and may not produce records
+# classified secret; "reader" may only describe; anonymous callers may list
+# topics. The topics
 # "nonsense" and "failing" get a malformed decision and a failing policy.
 package topicgate.authz
 
@@ -15,6 +17,11 @@ allow if {
 	input.principal == {"type": "api_key", "id": "writer"}
 	not input.topic == "forbidden"
 	not secret_record
+}
+
+allow if {
+	input.principal == {"type": "api_key", "id": "admin"}
+	not startswith(input.resource.name, "forbidden")
 }
 
 allow if {
