@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/topicgate/topicgate/e2e/speccheck"
 )
 
 // reply is an HTTP answer.
@@ -132,4 +134,52 @@ func results(t *testing.T, r reply) []produceResult {
 		out = append(out, pr)
 	}
 	return out
+}
+
+// as calls an endpoint as a key of the suite ("admin", "writer", "reader";
+// "" is anonymous), with a body of the given content type ("" for none).
+func as(t *testing.T, user, method, path, contentType, body string) reply {
+	t.Helper()
+	c := call{method: method, path: path}
+	if user != "" {
+		c.user, c.pass = user, user+"-secret"
+	}
+	if contentType != "" || body != "" {
+		c.body = strings.NewReader(body)
+		c.header = map[string]string{"Content-Type": contentType}
+	}
+	return do(t, c)
+}
+
+// decodeAs checks that r has the given status and a body fitting the spec's
+// schema (spec nil or schema "" skips the check), and decodes it into out.
+func decodeAs(t *testing.T, r reply, status int, spec *speccheck.Spec, schema string, out any) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("answered %d, want %d: %s", r.Status, status, r.Body)
+	}
+	if spec != nil && schema != "" {
+		if err := spec.Check(schema, r.Body); err != nil {
+			t.Errorf("body does not fit the spec's %s: %v\n%s", schema, err, r.Body)
+		}
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Body, out); err != nil {
+			t.Fatalf("decoding %s: %v", r.Body, err)
+		}
+	}
+}
+
+// wantError checks that r is an error in the API's envelope with the given
+// status and error_code.
+func wantError(t *testing.T, r reply, status, code int) errBody {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("answered %d, want %d: %s", r.Status, status, r.Body)
+	}
+	e := r.err(t)
+	if e.ErrorCode != code {
+		t.Errorf("error_code %d, want %d: %s", e.ErrorCode, code, e.Message)
+	}
+	return e
 }

@@ -75,3 +75,16 @@ func (t *TopicInfo) HasPartition(p int32) bool {
 	}
 	return false
 }
+
+// Record is a record read from Kafka.
+type Record struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Key       []byte // nil: no key
+	Value     []byte // nil: tombstone
+	Headers   []Header
+	Timestamp time.Time
+	// TimestampType is "CREATE_TIME", "LOG_APPEND_TIME" or "" when unknown.
+	TimestampType string
+}
