@@ -94,6 +94,23 @@ func (s *Spec) check(sc any, v any, path string, problems *[]string, depth int) 
 			s.check(part, v, path, problems, depth+1)
 		}
 	}
+	for _, key := range []string{"oneOf", "anyOf"} {
+		alts, ok := m[key].([]any)
+		if !ok {
+			continue
+		}
+		fits := false
+		for _, alt := range alts {
+			var p []string
+			if s.check(alt, v, path, &p, depth+1); len(p) == 0 {
+				fits = true
+				break
+			}
+		}
+		if !fits {
+			*problems = append(*problems, fmt.Sprintf("%s fits none of the %s alternatives", path, key))
+		}
+	}
 	switch t, _ := m["type"].(string); t {
 	case "object":
 		obj, ok := v.(map[string]any)

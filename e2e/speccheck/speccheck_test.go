@@ -1,6 +1,7 @@
 package speccheck
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,23 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestCheck_OneOf(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/spec.json"
+	spec := `{"components":{"schemas":{"K":{"oneOf":[{"type":"string"},{"type":"object"}]}}}}`
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for body, ok := range map[string]bool{`"a"`: true, `{"x":1}`: true, `null`: true, `3`: false, `[1]`: false} {
+		if err := s.Check("K", []byte(body)); (err == nil) != ok {
+			t.Errorf("Check(%s) = %v, want ok=%v", body, err, ok)
+		}
 	}
 }
