@@ -129,7 +129,7 @@ func (c *call) fail(err error) *Response {
 func (c *call) respond(status int, body []byte) *Response {
 	resp := &Response{
 		Status:  status,
-		Headers: map[string]string{"content-type": "application/json", "x-request-id": c.req.ID},
+		Headers: map[string]string{"content-type": kafkarest.ContentType(c.route.API), "x-request-id": c.req.ID},
 		Body:    body,
 		Details: "topicgate",
 	}
