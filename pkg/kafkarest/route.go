@@ -138,6 +138,32 @@ var v2Routes = []routeSpec{
 // v3Prefixes are the path prefixes v3 is served under, longest first.
 var v3Prefixes = []string{"/kafka/v3", "/v3"}
 
+// RouteDoc describes one route, for documentation.
+type RouteDoc struct {
+	API, Method, Path   string
+	Action              Action
+	Operation, Resource string
+	Extension, Public   bool
+}
+
+// Routes lists every route of both tables, v3 paths under /kafka/v3.
+func Routes() []RouteDoc {
+	var out []RouteDoc
+	for _, t := range []struct {
+		api, prefix string
+		routes      []routeSpec
+	}{{"v3", "/kafka/v3", v3Routes}, {"v2", "", v2Routes}} {
+		for _, r := range t.routes {
+			out = append(out, RouteDoc{
+				API: t.api, Method: r.method, Path: t.prefix + "/" + strings.Join(r.pattern, "/"),
+				Action: r.action, Operation: r.operation, Resource: r.resource,
+				Extension: r.flags&extension != 0, Public: r.flags&public != 0,
+			})
+		}
+	}
+	return out
+}
+
 // Actions lists the actions of both route tables, each once.
 func Actions() []Action {
 	seen := map[Action]bool{}
