@@ -3,9 +3,12 @@ package e2e
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/topicgate/topicgate/e2e/stack"
 )
 
 // The README's record lands in Kafka once, with its key and value.
@@ -129,6 +132,48 @@ func TestProduceKeyedRecordsStayTogether(t *testing.T) {
 		}
 		if i > 0 && r.Offset != rs[i-1].Offset+1 {
 			t.Errorf("offsets not consecutive: %d after %d", r.Offset, rs[i-1].Offset)
+		}
+	}
+}
+
+// A chunked stream of concatenated records, written in several chunks as it
+// is produced: Envoy buffers it whole, and the answer has one result per
+// record, in order, each landed where its result says.
+func TestProduceStreamedChunks(t *testing.T) {
+	topic := "produce-stream"
+	produceCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 3})
+	const n = 200
+	pr, pw := io.Pipe()
+	go func() {
+		for i := range n {
+			rec := fmt.Sprintf(`{"key":{"type":"STRING","data":"k%03d"},"value":{"type":"STRING","data":"v%03d"}}`+"\n", i, i)
+			if _, err := pw.Write([]byte(rec)); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	r := do(t, call{method: "POST", path: v3("/topics/" + topic + "/records"), body: pr, chunked: true,
+		user: "writer", pass: "writer-secret", header: map[string]string{"Content-Type": "application/json"}})
+	rs := results(t, r)
+	if len(rs) != n {
+		t.Fatalf("%d results, want %d", len(rs), n)
+	}
+	at := map[string]int{} // partition/offset -> record
+	for i, res := range rs {
+		if res.ErrorCode != 200 || res.TopicName != topic {
+			t.Fatalf("result %d: %+v", i, res)
+		}
+		at[fmt.Sprintf("%d/%d", res.PartitionID, res.Offset)] = i
+	}
+	msgs := readTopic(t, topic)
+	if len(msgs) != n {
+		t.Fatalf("%d records in Kafka, want %d", len(msgs), n)
+	}
+	for _, m := range msgs {
+		i, ok := at[fmt.Sprintf("%d/%d", m.TopicPartition.Partition, m.TopicPartition.Offset)]
+		if !ok || string(m.Key) != fmt.Sprintf("k%03d", i) || string(m.Value) != fmt.Sprintf("v%03d", i) {
+			t.Errorf("record %s=%s at %d/%d does not match result %d", m.Key, m.Value, m.TopicPartition.Partition, m.TopicPartition.Offset, i)
 		}
 	}
 }

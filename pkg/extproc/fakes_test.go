@@ -135,6 +135,13 @@ func (c *memCluster) Produce(_ context.Context, msgs []kafka.Message) []kafka.De
 	return out
 }
 
+func (c *memCluster) Send(msgs []kafka.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.produced = append(c.produced, msgs...)
+	return nil
+}
+
 type anonymous struct{}
 
 func (anonymous) Authenticate(string) (identity.Principal, error) { return identity.Anonymous, nil }

@@ -102,6 +102,14 @@ func (c *fakeCluster) Produce(_ context.Context, msgs []kafka.Message) []kafka.D
 	return out
 }
 
+// Send keeps the messages like Produce, without waiting for reports.
+func (c *fakeCluster) Send(msgs []kafka.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.produced = append(c.produced, msgs...)
+	return nil
+}
+
 func (c *fakeCluster) messages() []kafka.Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -30,6 +30,7 @@ type Cluster interface {
 	adminCluster
 	groupsCluster
 	readerCluster
+	senderCluster
 }
 
 // Authenticator turns an Authorization header into a principal.

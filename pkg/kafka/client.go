@@ -276,23 +276,7 @@ func (c *Client) Produce(ctx context.Context, msgs []Message) []Delivery {
 	now := time.Now()
 	for i := range msgs {
 		m := &msgs[i]
-		if m.Timestamp.IsZero() {
-			m.Timestamp = now // what librdkafka would use, made visible to the caller
-		}
-		km := &ck.Message{
-			TopicPartition: ck.TopicPartition{Topic: &m.Topic, Partition: m.Partition},
-			Key:            m.Key,
-			Value:          m.Value,
-			Timestamp:      m.Timestamp,
-			Opaque:         i,
-		}
-		if len(m.Headers) > 0 {
-			km.Headers = make([]ck.Header, len(m.Headers))
-			for j, h := range m.Headers {
-				km.Headers[j] = ck.Header{Key: h.Key, Value: h.Value}
-			}
-		}
-		if err := c.producer.Produce(km, ch); err != nil {
+		if err := c.producer.Produce(toKafka(m, now, i), ch); err != nil {
 			out[i] = Delivery{Partition: m.Partition, Offset: -1, Err: err}
 			done[i] = true
 			continue

@@ -121,7 +121,7 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 		if maxRecords > 0 && i >= maxRecords {
 			return nil, apierr.BadRequest("a request may hold at most %d records", maxRecords)
 		}
-		r, err := w.decode(i)
+		r, err := w.decode(i, fmt.Sprintf("record %d", i))
 		if err != nil {
 			return nil, err
 		}
@@ -144,40 +144,42 @@ func jsonErrorText(err error, bodyLen int) string {
 	return err.Error()
 }
 
-func (w *wireRecord) decode(i int) (Record, error) {
+// decode validates and decodes the record at index i; label names it in
+// error messages ("record 2", `entry "a"`).
+func (w *wireRecord) decode(i int, label string) (Record, error) {
 	r := Record{Index: i}
 	if w.PartitionID != nil {
 		if *w.PartitionID < 0 {
-			return r, apierr.BadRequest("record %d: partition_id must be 0 or more, got %d", i, *w.PartitionID)
+			return r, apierr.BadRequest("%s: partition_id must be 0 or more, got %d", label, *w.PartitionID)
 		}
 		r.Partition = w.PartitionID
 	}
 	if w.Timestamp != nil {
 		ts, err := time.Parse(time.RFC3339Nano, *w.Timestamp)
 		if err != nil {
-			return r, apierr.BadRequest("record %d: timestamp %q is not an RFC 3339 date-time", i, *w.Timestamp)
+			return r, apierr.BadRequest("%s: timestamp %q is not an RFC 3339 date-time", label, *w.Timestamp)
 		}
 		r.Timestamp = &ts
 	}
 	for j, h := range w.Headers {
 		if h.Name == nil || *h.Name == "" {
-			return r, apierr.BadRequest("record %d: headers[%d] has no name", i, j)
+			return r, apierr.BadRequest("%s: headers[%d] has no name", label, j)
 		}
 		hdr := Header{Name: *h.Name}
 		if h.Value != nil {
 			v, err := base64.StdEncoding.DecodeString(*h.Value)
 			if err != nil {
-				return r, apierr.BadRequest("record %d: headers[%d] (%s) value is not a base64 string", i, j, *h.Name)
+				return r, apierr.BadRequest("%s: headers[%d] (%s) value is not a base64 string", label, j, *h.Name)
 			}
 			hdr.Value = v
 		}
 		r.Headers = append(r.Headers, hdr)
 	}
 	var err error
-	if r.Key, err = decodeData(w.Key, i, "key"); err != nil {
+	if r.Key, err = decodeData(w.Key, label, "key"); err != nil {
 		return r, err
 	}
-	if r.Value, err = decodeData(w.Value, i, "value"); err != nil {
+	if r.Value, err = decodeData(w.Value, label, "value"); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -187,27 +189,27 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
-func decodeData(raw json.RawMessage, i int, field string) (*Data, error) {
+func decodeData(raw json.RawMessage, label, field string) (*Data, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
 	var w wireData
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return nil, apierr.BadRequest("record %d: %s must be an object with type and data", i, field)
+		return nil, apierr.BadRequest("%s: %s must be an object with type and data", label, field)
 	}
 	if w.Type == nil {
 		if !isNull(w.SchemaID) || !isNull(w.SchemaVersion) || !isNull(w.Schema) || !isNull(w.Subject) || !isNull(w.SubjectNameStr) {
-			return nil, apierr.BadRequest("record %d: %s uses a schema; topicgate serves BINARY, JSON and STRING data only (set %s.type)", i, field, field)
+			return nil, apierr.BadRequest("%s: %s uses a schema; topicgate serves BINARY, JSON and STRING data only (set %s.type)", label, field, field)
 		}
-		return nil, apierr.BadRequest("record %d: %s.type is required: one of BINARY, JSON, STRING", i, field)
+		return nil, apierr.BadRequest("%s: %s.type is required: one of BINARY, JSON, STRING", label, field)
 	}
 	d := &Data{Type: strings.ToUpper(*w.Type), JSON: w.Data}
 	switch d.Type {
 	case "BINARY", "STRING", "JSON":
 	case "AVRO", "JSONSCHEMA", "PROTOBUF":
-		return nil, apierr.BadRequest("record %d: %s.type %s needs Schema Registry; topicgate serves BINARY, JSON and STRING data", i, field, d.Type)
+		return nil, apierr.BadRequest("%s: %s.type %s needs Schema Registry; topicgate serves BINARY, JSON and STRING data", label, field, d.Type)
 	default:
-		return nil, apierr.BadRequest("record %d: unknown %s.type %q: use BINARY, JSON or STRING", i, field, *w.Type)
+		return nil, apierr.BadRequest("%s: unknown %s.type %q: use BINARY, JSON or STRING", label, field, *w.Type)
 	}
 	if isNull(w.Data) {
 		// A typed null: no bytes, as Kafka has no other way to say it.
@@ -218,26 +220,26 @@ func decodeData(raw json.RawMessage, i int, field string) (*Data, error) {
 	case "BINARY":
 		var s string
 		if err := json.Unmarshal(w.Data, &s); err != nil {
-			return nil, apierr.BadRequest("record %d: %s.data must be a base64 string for type BINARY", i, field)
+			return nil, apierr.BadRequest("%s: %s.data must be a base64 string for type BINARY", label, field)
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
-			return nil, apierr.BadRequest("record %d: %s.data is not a base64 string", i, field)
+			return nil, apierr.BadRequest("%s: %s.data is not a base64 string", label, field)
 		}
 		d.Bytes = b
 	case "STRING":
 		var s string
 		if err := json.Unmarshal(w.Data, &s); err != nil {
-			return nil, apierr.BadRequest("record %d: %s.data must be a JSON string for type STRING", i, field)
+			return nil, apierr.BadRequest("%s: %s.data must be a JSON string for type STRING", label, field)
 		}
 		if !utf8.ValidString(s) {
-			return nil, apierr.BadRequest("record %d: %s.data is not valid UTF-8", i, field)
+			return nil, apierr.BadRequest("%s: %s.data is not valid UTF-8", label, field)
 		}
 		d.Bytes = []byte(s)
 	case "JSON":
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, w.Data); err != nil {
-			return nil, apierr.BadRequest("record %d: %s.data is not valid JSON", i, field)
+			return nil, apierr.BadRequest("%s: %s.data is not valid JSON", label, field)
 		}
 		d.Bytes = buf.Bytes()
 	}
