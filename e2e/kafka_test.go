@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -11,14 +12,19 @@ import (
 	"github.com/topicgate/topicgate/e2e/stack"
 )
 
-// createTopics creates topics for one test, straight in Kafka. Tests name
-// their topics after themselves so that no two tests share one.
+// createTopics creates topics for one test, straight in Kafka, and waits
+// until topicgate describes them: a topic Kafka just created can still be
+// unknown to the broker's metadata for a moment. Tests name their topics
+// after themselves so that no two tests share one.
 func createTopics(t *testing.T, topics ...stack.TopicSpec) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := stack.CreateTopics(ctx, st.Bootstrap, topics...); err != nil {
 		t.Fatal(err)
+	}
+	for _, ts := range topics {
+		eventually(t, func() bool { return get(t, v3("/topics/"+ts.Name)).Status == http.StatusOK })
 	}
 }
 

@@ -40,7 +40,7 @@ func produceBatchPost(t *testing.T, user, topic, body string) reply {
 // failures with their own code and are not written; the answer fits the spec.
 func TestProduceBatchGoodAndBadEntries(t *testing.T) {
 	topic := "produce-batch"
-	produceCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 2})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 2})
 	body := `{"entries":[
 		{"id":"s","partition_id":1,"key":{"type":"STRING","data":"k-s"},"value":{"type":"STRING","data":"hello"},
 		 "headers":[{"name":"h","value":"` + base64.StdEncoding.EncodeToString([]byte{0, 0xff}) + `"}],"timestamp":"2026-01-02T03:04:05.678Z"},
@@ -119,7 +119,7 @@ func TestProduceBatchGoodAndBadEntries(t *testing.T) {
 // A batch refused as a whole writes nothing.
 func TestProduceBatchRefusedWritesNothing(t *testing.T) {
 	topic := "produce-batch-refused"
-	produceCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	ok := func(id string) string { return `{"id":"` + id + `","value":{"type":"STRING","data":"v"}}` }
 	var many []string
 	for i := range 1001 {
@@ -164,15 +164,4 @@ func TestProduceBatchRefusedWritesNothing(t *testing.T) {
 		t.Errorf("%d records written, want none", n)
 	}
 	wantError(t, produceBatchPost(t, "writer", "produce-batch-nope", `{"entries":[`+ok("a")+`]}`), 404, 40403)
-}
-
-// produceCreateTopics creates topics and waits until topicgate describes
-// them: a topic Kafka just created can still be unknown to the broker's
-// metadata for a moment, and a produce then gets 404.
-func produceCreateTopics(t *testing.T, topics ...stack.TopicSpec) {
-	t.Helper()
-	createTopics(t, topics...)
-	for _, ts := range topics {
-		eventually(t, func() bool { return get(t, v3("/topics/"+ts.Name)).Status == http.StatusOK })
-	}
 }

@@ -141,7 +141,7 @@ func TestProduceKeyedRecordsStayTogether(t *testing.T) {
 // record, in order, each landed where its result says.
 func TestProduceStreamedChunks(t *testing.T) {
 	topic := "produce-stream"
-	produceCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 3})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 3})
 	const n = 200
 	pr, pw := io.Pipe()
 	go func() {

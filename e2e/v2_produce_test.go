@@ -117,7 +117,7 @@ func TestV2ProduceFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
-			produceCreateTopics(t, stack.TopicSpec{Name: tt.topic, Partitions: 2})
+			createTopics(t, stack.TopicSpec{Name: tt.topic, Partitions: 2})
 			path := tt.path
 			if path == "" {
 				path = "/topics/" + tt.topic
@@ -138,7 +138,7 @@ func TestV2ProduceFormats(t *testing.T) {
 // ?async=true answers 204 once the records are queued; they then land.
 func TestV2ProduceAsync(t *testing.T) {
 	topic := "produce-v2-async"
-	produceCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	r := produceV2Post(t, "writer", "/topics/"+topic+"?async=true", "text", `{"records":[{"key":"a","value":"1"},{"key":"b","value":"2"}]}`)
 	if r.Status != http.StatusNoContent || len(r.Body) != 0 {
 		t.Fatalf("answered %d %s, want 204 and no body", r.Status, r.Body)
@@ -161,7 +161,7 @@ func TestV2ProduceAsync(t *testing.T) {
 // Every bad input gets the bridge's status in its envelope and writes nothing.
 func TestV2ProduceBadInputWritesNothing(t *testing.T) {
 	topic := "produce-v2-bad"
-	produceCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 2})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 2})
 	path := "/topics/" + topic
 	tests := []struct {
 		name, user, path, ct, body string
