@@ -129,7 +129,7 @@ func groupsEnv(t *testing.T) *env {
 			{Topic: "orders", Partition: 0}: 12,
 			{Topic: "orders", Partition: 1}: 25,
 			{Topic: "orders", Partition: 2}: 7,
-			{Topic: "audit", Partition: 0}: 4,
+			{Topic: "audit", Partition: 0}:  4,
 		},
 	}
 	return e
