@@ -33,6 +33,8 @@ type fakeCluster struct {
 
 	mu       sync.Mutex
 	produced []kafka.Message
+
+	groups groupsFakeState // consumer groups, their offsets and log ends (groups_test.go)
 }
 
 func newFakeCluster(name, id string) *fakeCluster {

@@ -28,6 +28,10 @@ var (
 	unavailable   = mapping{http.StatusServiceUnavailable, 50003, time.Second, "The Kafka cluster is not available; retry later."}
 	invalidRecord = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the record."}
 	kafkaError    = mapping{http.StatusInternalServerError, 50002, 0, "Kafka reported an error."}
+
+	groupNotFound  = mapping{http.StatusNotFound, 40405, 0, "The consumer group cannot be found."}
+	groupActive    = mapping{http.StatusConflict, 40903, 0, "Kafka refused the offset commit: the consumer group has active members or is rebalancing, and then only its members may commit."}
+	metadataTooBig = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the offset: its metadata is longer than the broker accepts (offset.metadata.max.bytes)."}
 )
 
 // errorTable maps Kafka error codes (broker and librdkafka-local) to what the
@@ -67,6 +71,17 @@ var errorTable = map[ck.ErrorCode]mapping{
 	ck.ErrPolicyViolation:     invalidRecord,
 	ck.ErrInvalidTimestamp:    invalidRecord,
 	ck.ErrInvalidRequiredAcks: invalidRecord,
+
+	ck.ErrGroupIDNotFound:           groupNotFound,
+	ck.ErrUnknownMemberID:           groupActive,
+	ck.ErrRebalanceInProgress:       groupActive,
+	ck.ErrIllegalGeneration:         groupActive,
+	ck.ErrStaleMemberEpoch:          groupActive,
+	ck.ErrOffsetMetadataTooLarge:    metadataTooBig,
+	ck.ErrGroupAuthorizationFailed:  notAuthorized,
+	ck.ErrCoordinatorNotAvailable:   unavailable,
+	ck.ErrNotCoordinator:            unavailable,
+	ck.ErrCoordinatorLoadInProgress: unavailable,
 }
 
 // ClientError maps an error from this package to a client-visible error that
