@@ -42,6 +42,7 @@ var errorTable = map[ck.ErrorCode]mapping{
 
 	ck.ErrTopicAuthorizationFailed:   notAuthorized,
 	ck.ErrClusterAuthorizationFailed: notAuthorized,
+	ck.ErrGroupAuthorizationFailed:   notAuthorized,
 
 	ck.ErrQueueFull: queueFull,
 
