@@ -52,20 +52,32 @@ func (i *Instance) idleSince(cutoff time.Time) bool { return i.lastUsed.Load() <
 // do runs fn holding the instance. It waits for a request being served until
 // by, then gives up with ErrBusy, so no request waits past its own budget.
 func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error {
-	t := time.NewTimer(time.Until(by))
-	defer t.Stop()
-	select {
-	case i.sem <- struct{}{}:
-	case <-t.C:
-		return ErrBusy
-	case <-ctx.Done():
-		return ErrBusy.Wrap(ctx.Err())
+	if !i.tryAcquire() {
+		t := time.NewTimer(time.Until(by))
+		defer t.Stop()
+		select {
+		case i.sem <- struct{}{}:
+		case <-t.C:
+			return ErrBusy
+		case <-ctx.Done():
+			return ErrBusy.Wrap(ctx.Err())
+		}
 	}
 	defer func() { i.touch(); <-i.sem }()
 	if i.closed { // deleted or expired while we waited
 		return ErrNotFound
 	}
 	return fn()
+}
+
+// tryAcquire takes the instance if no request holds it.
+func (i *Instance) tryAcquire() bool {
+	select {
+	case i.sem <- struct{}{}:
+		return true
+	default:
+		return false
+	}
 }
 
 // close closes the Kafka consumer. The caller holds sem.

@@ -201,10 +201,8 @@ func (m *Manager) Expire(now time.Time) int {
 	m.mu.Unlock()
 	n := 0
 	for _, inst := range idle {
-		select {
-		case inst.sem <- struct{}{}: // not serving a request
-		default:
-			continue // busy: in use, not idle
+		if !inst.tryAcquire() {
+			continue // serving a request: in use, not idle
 		}
 		if m.remove(key{inst.Group, inst.Name}, func(i *Instance) bool { return i == inst && i.idleSince(cutoff) }) == nil {
 			<-inst.sem // used meanwhile
