@@ -65,6 +65,10 @@ type Options struct {
 	// shorter than Envoy's ext_proc message_timeout so the client gets our
 	// answer, not Envoy's.
 	ProduceTimeout time.Duration
+	// Consumers holds the v2 consumer instances; nil answers their endpoints 501.
+	Consumers ConsumerInstances
+	// ConsumerPolls bound consumer polls (the reads configuration).
+	ConsumerPolls PollLimits
 }
 
 // Gateway serves Kafka REST requests. It is safe for concurrent use.

@@ -84,7 +84,7 @@ func New(opts Options) (*Client, error) {
 		topics:  newTTLCache[TopicInfo](opts.MetadataTTL),
 	}
 	go c.drainEvents()
-	go c.drainLogs()
+	go forwardLogs(c.log, p.Logs())
 	return c, nil
 }
 
@@ -119,9 +119,10 @@ func (c *Client) drainEvents() {
 	}
 }
 
-// drainLogs forwards librdkafka's log lines (syslog levels) to zap.
-func (c *Client) drainLogs() {
-	for l := range c.producer.Logs() {
+// forwardLogs forwards librdkafka's log lines (syslog levels) to zap until
+// the client closes the channel.
+func forwardLogs(log *zap.Logger, logs chan ck.LogEvent) {
+	for l := range logs {
 		lvl := zap.DebugLevel
 		switch {
 		case l.Level <= 3:
@@ -131,7 +132,7 @@ func (c *Client) drainLogs() {
 		case l.Level <= 6:
 			lvl = zap.InfoLevel
 		}
-		if ce := c.log.Check(lvl, l.Message); ce != nil {
+		if ce := log.Check(lvl, l.Message); ce != nil {
 			ce.Write(zap.String("source", "librdkafka"), zap.String("tag", l.Tag))
 		}
 	}

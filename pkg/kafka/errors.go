@@ -46,6 +46,7 @@ var errorTable = map[ck.ErrorCode]mapping{
 
 	ck.ErrTopicAuthorizationFailed:   notAuthorized,
 	ck.ErrClusterAuthorizationFailed: notAuthorized,
+	ck.ErrGroupAuthorizationFailed:   notAuthorized,
 
 	ck.ErrQueueFull: queueFull,
 
@@ -78,7 +79,6 @@ var errorTable = map[ck.ErrorCode]mapping{
 	ck.ErrIllegalGeneration:         groupActive,
 	ck.ErrStaleMemberEpoch:          groupActive,
 	ck.ErrOffsetMetadataTooLarge:    metadataTooBig,
-	ck.ErrGroupAuthorizationFailed:  notAuthorized,
 	ck.ErrCoordinatorNotAvailable:   unavailable,
 	ck.ErrNotCoordinator:            unavailable,
 	ck.ErrCoordinatorLoadInProgress: unavailable,

@@ -25,6 +25,8 @@ type Metrics struct {
 	evalDuration    prometheus.Histogram
 	policyLoads     *prometheus.CounterVec
 	inflight        prometheus.Gauge
+	consumers       prometheus.Gauge
+	consumersGone   prometheus.Counter
 }
 
 // New registers topicgate's collectors, plus the Go and process collectors.
@@ -62,7 +64,13 @@ func New() *Metrics {
 	m.inflight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "topicgate_inflight_requests", Help: "Requests being processed.",
 	})
-	for _, c := range []prometheus.Collector{m.requests, m.requestDuration, m.records, m.bytes, m.produceDuration,
+	m.consumers = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "topicgate_consumer_instances", Help: "Consumer instances (v2) held by this process.",
+	})
+	m.consumersGone = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "topicgate_consumer_instances_expired_total", Help: "Consumer instances closed after being idle for consumers.idle_timeout.",
+	})
+	for _, c := range []prometheus.Collector{m.consumers, m.consumersGone, m.requests, m.requestDuration, m.records, m.bytes, m.produceDuration,
 		m.decisions, m.evalDuration, m.policyLoads, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
@@ -131,4 +139,18 @@ func (m *Metrics) PolicyLoad(ok bool) {
 		r = "error"
 	}
 	m.policyLoads.WithLabelValues(r).Inc()
+}
+
+// ConsumerInstances records how many consumer instances the process holds.
+func (m *Metrics) ConsumerInstances(n int) {
+	if m != nil {
+		m.consumers.Set(float64(n))
+	}
+}
+
+// ConsumerExpired counts a consumer instance closed for being idle.
+func (m *Metrics) ConsumerExpired() {
+	if m != nil {
+		m.consumersGone.Inc()
+	}
 }

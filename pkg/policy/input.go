@@ -35,6 +35,9 @@ type Input struct {
 type Resource struct {
 	Type string `json:"type"` // CLUSTER, TOPIC or GROUP
 	Name string `json:"name"`
+	// PatternType is "REGEX" when Name is a regular expression of topic
+	// names (a pattern subscription), "" for a literal name.
+	PatternType string `json:"pattern_type,omitempty"`
 }
 
 // Cluster names the Kafka cluster: its name in topicgate's configuration and

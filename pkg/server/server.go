@@ -71,6 +71,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		wg.Wait()
 	}()
 	var clusters []gateway.Cluster
+	var runConsumers func(context.Context)
 	for _, cl := range cfg.Kafka.Clusters {
 		props := map[string]string{}
 		if cl.BootstrapServers != "" {
@@ -91,10 +92,25 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		clusters = append(clusters, c)
 	}
 
+	// Consumer instances (v2) read from the first cluster, as the v2 API
+	// names none. Deferred after the clients' Close, so it runs before it:
+	// every instance leaves its group before the clients go.
+	var consumers gateway.ConsumerInstances
+	if len(clients) > 0 {
+		mgr := newConsumers(cfg, clients[0], log, m)
+		defer mgr.Close()
+		consumers = mgr
+		runConsumers = mgr.Run
+	}
+
 	gw := gateway.New(gateway.Options{
 		Clusters: clusters, Auth: keys, Policy: engine, Log: log.Named("gateway"), Metrics: m,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, MaxRecords: cfg.Limits.MaxRecords,
 		ProduceTimeout: cfg.Kafka.ProduceTimeout.D(),
+		Consumers:      consumers,
+		ConsumerPolls: gateway.PollLimits{
+			MaxWait: cfg.Reads.MaxWait.D(), MaxBytes: cfg.Reads.MaxBytes, MaxRecords: cfg.Reads.MaxRecords,
+		},
 	})
 
 	st := newState(engine, clusters)
@@ -155,6 +171,9 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	bg, stopBg := context.WithCancel(context.Background())
 	defer stopBg()
 	go st.watchKafka(bg, log, hs, cfg.Kafka.RequestTimeout.D())
+	if runConsumers != nil {
+		go runConsumers(bg) // the janitor: closes idle instances
+	}
 	if iv := cfg.Policy.ReloadInterval.D(); iv > 0 {
 		go engine.Watch(bg, iv)
 		go reloadKeys(bg, keys, iv, log)

@@ -1,0 +1,242 @@
+package consumer
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/kafka"
+)
+
+// mode is what an instance reads: nothing yet, a topic list, a pattern, or
+// partitions assigned by hand. The three are mutually exclusive.
+type mode int
+
+const (
+	modeNone mode = iota
+	modeTopics
+	modePattern
+	modeAssigned
+)
+
+// Instance is one consumer instance. Its requests are serialized: each holds
+// the instance for the length of one bounded Kafka call.
+type Instance struct {
+	Group, Name string
+	// Format is the embedded format of its records (json, binary, text).
+	Format string
+	// RequestTimeout is the poll wait when a poll names none (0: none chosen).
+	RequestTimeout time.Duration
+
+	m        *Manager
+	k        Kafka
+	sem      chan struct{} // held by the request being served
+	lastUsed atomic.Int64  // unix nanoseconds
+
+	// Guarded by sem.
+	mode    mode
+	topics  []string
+	pattern string
+	closed  bool
+}
+
+func (i *Instance) touch() { i.lastUsed.Store(i.m.opts.Now().UnixNano()) }
+
+func (i *Instance) idleSince(cutoff time.Time) bool { return i.lastUsed.Load() < cutoff.UnixNano() }
+
+// do runs fn holding the instance. It waits for a request being served until
+// by, then gives up with ErrBusy, so no request waits past its own budget.
+func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error {
+	if !i.tryAcquire() {
+		t := time.NewTimer(time.Until(by))
+		defer t.Stop()
+		select {
+		case i.sem <- struct{}{}:
+		case <-t.C:
+			return ErrBusy
+		case <-ctx.Done():
+			return ErrBusy.Wrap(ctx.Err())
+		}
+	}
+	defer func() { i.touch(); <-i.sem }()
+	if i.closed { // deleted or expired while we waited
+		return ErrNotFound
+	}
+	return fn()
+}
+
+// tryAcquire takes the instance if no request holds it.
+func (i *Instance) tryAcquire() bool {
+	select {
+	case i.sem <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// close closes the Kafka consumer. The caller holds sem.
+func (i *Instance) close(why string) {
+	i.closed = true
+	log := i.m.opts.Log.With(zap.String("group", i.Group), zap.String("instance", i.Name), zap.String("reason", why))
+	if err := i.k.Close(); err != nil {
+		log.Warn("closing consumer instance", zap.Error(err))
+	}
+	if why == "expired" {
+		log.Info("consumer instance expired after being idle", zap.Duration("idle_timeout", i.m.opts.IdleTimeout))
+	} else {
+		log.Info("consumer instance closed")
+	}
+	<-i.sem
+}
+
+// Subscribe subscribes to topics, or to the topics matching pattern. It
+// replaces a subscription of the same kind; mixing kinds, or subscribing
+// while partitions are assigned, is ErrConflict.
+func (i *Instance) Subscribe(ctx context.Context, by time.Time, topics []string, pattern string) error {
+	return i.do(ctx, by, func() error {
+		want := modeTopics
+		if pattern != "" {
+			want = modePattern
+		}
+		if i.mode != modeNone && i.mode != want {
+			return ErrConflict
+		}
+		var err error
+		if want == modePattern {
+			err = i.k.SubscribePattern(pattern)
+		} else {
+			err = i.k.Subscribe(topics)
+		}
+		if err != nil {
+			return clientError(err)
+		}
+		i.mode, i.topics, i.pattern = want, append([]string(nil), topics...), pattern
+		return nil
+	})
+}
+
+// Assign assigns partitions by hand, replacing an earlier assignment; while
+// subscribed it is ErrConflict.
+func (i *Instance) Assign(ctx context.Context, by time.Time, parts []kafka.ConsumerPartition) error {
+	return i.do(ctx, by, func() error {
+		if i.mode == modeTopics || i.mode == modePattern {
+			return ErrConflict
+		}
+		if err := i.k.Assign(parts); err != nil {
+			return clientError(err)
+		}
+		i.mode, i.topics, i.pattern = modeAssigned, nil, ""
+		return nil
+	})
+}
+
+// Unsubscribe ends a subscription or an assignment.
+func (i *Instance) Unsubscribe(ctx context.Context, by time.Time) error {
+	return i.do(ctx, by, func() error {
+		var err error
+		switch i.mode {
+		case modeTopics, modePattern:
+			err = i.k.Unsubscribe()
+		case modeAssigned:
+			err = i.k.Unassign()
+		}
+		if err != nil {
+			return clientError(err)
+		}
+		i.mode, i.topics, i.pattern = modeNone, nil, ""
+		return nil
+	})
+}
+
+// Subscription is what the instance reads: the topics it subscribed to (for
+// a pattern, the topics of its assignment) and the partitions it holds, by
+// topic, sorted.
+func (i *Instance) Subscription(ctx context.Context, by time.Time) (topics []string, parts map[string][]int32, err error) {
+	err = i.do(ctx, by, func() error {
+		assigned, err := i.k.Assignment()
+		if err != nil {
+			return clientError(err)
+		}
+		parts = map[string][]int32{}
+		for _, p := range assigned {
+			parts[p.Topic] = append(parts[p.Topic], p.Partition)
+		}
+		for _, ps := range parts {
+			sort.Slice(ps, func(a, b int) bool { return ps[a] < ps[b] })
+		}
+		switch i.mode {
+		case modeTopics:
+			topics = append([]string(nil), i.topics...)
+		case modePattern:
+			for t := range parts {
+				topics = append(topics, t)
+			}
+		}
+		sort.Strings(topics)
+		return nil
+	})
+	return topics, parts, err
+}
+
+// Poll returns the records available until by (see kafka.Consumer.Poll).
+func (i *Instance) Poll(ctx context.Context, by time.Time, maxBytes, maxRecords int) ([]kafka.Record, error) {
+	var recs []kafka.Record
+	err := i.do(ctx, by, func() error {
+		if i.mode == modeNone {
+			return ErrNoTopics
+		}
+		var err error
+		recs, err = i.k.Poll(ctx, max(time.Until(by), 0), maxBytes, maxRecords)
+		return clientError(err)
+	})
+	return recs, err
+}
+
+// Commit commits offsets, or with none the offsets after the records
+// returned so far.
+func (i *Instance) Commit(ctx context.Context, by time.Time, offsets []kafka.ConsumerOffset) error {
+	return i.do(ctx, by, func() error {
+		if len(offsets) == 0 && i.mode == modeNone {
+			return nil // nothing consumed
+		}
+		return clientError(i.k.Commit(offsets))
+	})
+}
+
+// Seek moves assigned partitions to offsets (or kafka.OffsetBeginning,
+// kafka.OffsetEnd). A partition the instance does not hold is a 404, as the
+// bridge answers, and nothing moves.
+func (i *Instance) Seek(ctx context.Context, by time.Time, offsets []kafka.ConsumerOffset) error {
+	return i.do(ctx, by, func() error {
+		assigned, err := i.k.Assignment()
+		if err != nil {
+			return clientError(err)
+		}
+		held := map[kafka.ConsumerPartition]bool{}
+		for _, p := range assigned {
+			held[p] = true
+		}
+		for _, o := range offsets {
+			if !held[kafka.ConsumerPartition{Topic: o.Topic, Partition: o.Partition}] {
+				return apierr.New(http.StatusNotFound, 404,
+					"The consumer instance is not assigned partition %d of topic %s (a subscription's partitions are assigned by the first polls).",
+					o.Partition, o.Topic)
+			}
+		}
+		return clientError(i.k.Seek(offsets))
+	})
+}
+
+// clientError maps a Kafka error for the client; nil stays a nil error.
+func clientError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return kafka.ClientError(err)
+}

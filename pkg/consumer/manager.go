@@ -1,0 +1,262 @@
+// Package consumer holds the Strimzi-style consumer instances: stateful Kafka
+// consumers that live in one topicgate process, named by group and instance
+// name, until they are deleted, expire after being idle, or the process
+// shuts down (which makes each leave its group cleanly).
+package consumer
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/metrics"
+)
+
+// Kafka is the Kafka consumer behind an instance (*kafka.Consumer). An
+// instance calls it from one goroutine at a time.
+type Kafka interface {
+	Subscribe(topics []string) error
+	SubscribePattern(pattern string) error
+	Unsubscribe() error
+	Assign(parts []kafka.ConsumerPartition) error
+	Unassign() error
+	Assignment() ([]kafka.ConsumerPartition, error)
+	Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int) ([]kafka.Record, error)
+	Commit(offsets []kafka.ConsumerOffset) error
+	Seek(offsets []kafka.ConsumerOffset) error
+	Close() error
+}
+
+var _ Kafka = (*kafka.Consumer)(nil)
+
+// Errors of the instance endpoints, in the bridge's words where it has them.
+var (
+	ErrNotFound = apierr.New(http.StatusNotFound, 404, "The specified consumer instance was not found.")
+	ErrExists   = apierr.New(http.StatusConflict, 409, "A consumer instance with the specified name already exists in the group.")
+	ErrConflict = apierr.New(http.StatusConflict, 409, "Subscriptions to topics, partitions, and patterns are mutually exclusive.")
+	ErrBusy     = apierr.New(http.StatusConflict, 409, "The consumer instance is busy with another request; retry when it has finished.")
+	ErrNoTopics = apierr.New(http.StatusConflict, 409, "The consumer instance is not subscribed to any topic nor assigned any partition.")
+	ErrClosing  = apierr.New(http.StatusServiceUnavailable, 503, "topicgate is shutting down and accepts no new consumer instances.").
+			WithRetryAfter(time.Second)
+)
+
+// Options configure a Manager.
+type Options struct {
+	// Open builds the Kafka consumer of a new instance.
+	Open func(kafka.ConsumerSettings) (Kafka, error)
+	// IdleTimeout closes an instance that has served no request for this long.
+	IdleTimeout time.Duration
+	// MaxInstances bounds the instances of this process.
+	MaxInstances int
+	Log          *zap.Logger
+	Metrics      *metrics.Metrics
+	// Now is the clock (tests inject one); nil is time.Now.
+	Now func() time.Time
+}
+
+// Settings are what a new instance is created with.
+type Settings struct {
+	// Format is the embedded format of its records (json, binary, text).
+	Format string
+	// RequestTimeout is the poll wait when a poll names none (0: the gateway's default).
+	RequestTimeout time.Duration
+	Kafka          kafka.ConsumerSettings
+}
+
+type key struct{ group, name string }
+
+// Manager holds the consumer instances of this process. It is safe for
+// concurrent use.
+type Manager struct {
+	opts      Options
+	mu        sync.Mutex
+	instances map[key]*Instance
+	closing   bool
+}
+
+// New returns an empty Manager. Run its janitor with Run.
+func New(opts Options) *Manager {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	return &Manager{opts: opts, instances: map[key]*Instance{}}
+}
+
+// Create opens a new instance in group. An empty name gets a generated one.
+func (m *Manager) Create(group, name string, s Settings) (*Instance, error) {
+	if name == "" {
+		name = "topicgate-consumer-" + uuid.NewString()
+	}
+	k := key{group, name}
+	if err := m.room(k); err != nil { // before opening anything
+		return nil, err
+	}
+	s.Kafka.Group, s.Kafka.ClientID = group, name
+	kc, err := m.opts.Open(s.Kafka)
+	if err != nil {
+		return nil, err
+	}
+	inst := &Instance{
+		Group: group, Name: name, Format: s.Format, RequestTimeout: s.RequestTimeout,
+		m: m, k: kc, sem: make(chan struct{}, 1),
+	}
+	inst.touch()
+	m.mu.Lock()
+	err = m.roomLocked(k)
+	if err == nil {
+		m.instances[k] = inst
+		m.opts.Metrics.ConsumerInstances(len(m.instances))
+	}
+	m.mu.Unlock()
+	if err != nil { // lost a race for the name or the last slot
+		_ = kc.Close()
+		return nil, err
+	}
+	m.opts.Log.Info("consumer instance created", zap.String("group", group), zap.String("instance", name),
+		zap.String("format", s.Format))
+	return inst, nil
+}
+
+func (m *Manager) room(k key) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.roomLocked(k)
+}
+
+func (m *Manager) roomLocked(k key) error {
+	switch {
+	case m.closing:
+		return ErrClosing
+	case m.instances[k] != nil:
+		return ErrExists
+	case len(m.instances) >= m.opts.MaxInstances:
+		// 503, not 429: the limit is this process's capacity, not the
+		// caller's rate; another replica, or this one once an idle instance
+		// expires, can take it.
+		return apierr.New(http.StatusServiceUnavailable, 503,
+			"This topicgate process already holds its maximum of %d consumer instances; delete unused instances or retry later.",
+			m.opts.MaxInstances).WithRetryAfter(5 * time.Second)
+	}
+	return nil
+}
+
+// Get returns an instance and marks it used.
+func (m *Manager) Get(group, name string) (*Instance, error) {
+	m.mu.Lock()
+	inst := m.instances[key{group, name}]
+	m.mu.Unlock()
+	if inst == nil {
+		return nil, ErrNotFound
+	}
+	inst.touch()
+	return inst, nil
+}
+
+// Delete closes an instance: it leaves its group, committing first if it
+// auto-commits. It waits for a request the instance is serving to finish.
+func (m *Manager) Delete(group, name string) error {
+	inst := m.remove(key{group, name}, nil)
+	if inst == nil {
+		return ErrNotFound
+	}
+	inst.sem <- struct{}{} // requests are bounded: this waits at most one poll
+	inst.close("deleted")
+	return nil
+}
+
+// remove takes an instance out of the table; with check, only if check
+// still holds under the lock.
+func (m *Manager) remove(k key, check func(*Instance) bool) *Instance {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	inst := m.instances[k]
+	if inst == nil || (check != nil && !check(inst)) {
+		return nil
+	}
+	delete(m.instances, k)
+	m.opts.Metrics.ConsumerInstances(len(m.instances))
+	return inst
+}
+
+// Expire closes the instances idle since before now-IdleTimeout and not
+// serving a request, and returns how many it closed.
+func (m *Manager) Expire(now time.Time) int {
+	cutoff := now.Add(-m.opts.IdleTimeout)
+	m.mu.Lock()
+	var idle []*Instance
+	for _, inst := range m.instances {
+		if inst.idleSince(cutoff) {
+			idle = append(idle, inst)
+		}
+	}
+	m.mu.Unlock()
+	n := 0
+	for _, inst := range idle {
+		if !inst.tryAcquire() {
+			continue // serving a request: in use, not idle
+		}
+		if m.remove(key{inst.Group, inst.Name}, func(i *Instance) bool { return i == inst && i.idleSince(cutoff) }) == nil {
+			<-inst.sem // used meanwhile
+			continue
+		}
+		inst.close("expired")
+		m.opts.Metrics.ConsumerExpired()
+		n++
+	}
+	return n
+}
+
+// Run expires idle instances until ctx ends.
+func (m *Manager) Run(ctx context.Context) {
+	every := min(max(m.opts.IdleTimeout/4, 10*time.Millisecond), 30*time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.Expire(m.opts.Now())
+		}
+	}
+}
+
+// Close closes every instance, so each leaves its group now instead of when
+// the group's session times out, and refuses new ones.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	m.closing = true
+	all := make([]*Instance, 0, len(m.instances))
+	for k, inst := range m.instances {
+		all = append(all, inst)
+		delete(m.instances, k)
+	}
+	m.opts.Metrics.ConsumerInstances(0)
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, inst := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inst.sem <- struct{}{}
+			inst.close("shutdown")
+		}()
+	}
+	wg.Wait()
+}
+
+// Len is the number of instances.
+func (m *Manager) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.instances)
+}

@@ -1,0 +1,285 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/kafka"
+)
+
+// fakeKafka records what an instance asked of Kafka.
+type fakeKafka struct {
+	mu       sync.Mutex
+	settings kafka.ConsumerSettings
+	assigned []kafka.ConsumerPartition
+	records  []kafka.Record
+	seeks    []kafka.ConsumerOffset
+	commits  [][]kafka.ConsumerOffset
+	closed   bool
+	// pollStarted, when set, is closed once Poll runs; Poll then waits for release.
+	pollStarted, release chan struct{}
+}
+
+func (f *fakeKafka) Subscribe([]string) error                       { return nil }
+func (f *fakeKafka) SubscribePattern(string) error                  { return nil }
+func (f *fakeKafka) Unsubscribe() error                             { return nil }
+func (f *fakeKafka) Assign(p []kafka.ConsumerPartition) error       { f.assigned = p; return nil }
+func (f *fakeKafka) Unassign() error                                { f.assigned = nil; return nil }
+func (f *fakeKafka) Assignment() ([]kafka.ConsumerPartition, error) { return f.assigned, nil }
+func (f *fakeKafka) Commit(o []kafka.ConsumerOffset) error {
+	f.commits = append(f.commits, o)
+	return nil
+}
+func (f *fakeKafka) Seek(o []kafka.ConsumerOffset) error { f.seeks = append(f.seeks, o...); return nil }
+func (f *fakeKafka) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	return nil
+}
+
+func (f *fakeKafka) isClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closed
+}
+
+func (f *fakeKafka) Poll(ctx context.Context, _ time.Duration, _, _ int) ([]kafka.Record, error) {
+	if f.pollStarted != nil {
+		close(f.pollStarted)
+		<-f.release
+	}
+	return f.records, nil
+}
+
+// clock is a settable clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func newTestManager(t *testing.T, max int) (*Manager, *clock, map[string]*fakeKafka) {
+	t.Helper()
+	clk := &clock{now: time.Unix(1_700_000_000, 0)}
+	fakes := map[string]*fakeKafka{}
+	m := New(Options{
+		Open: func(s kafka.ConsumerSettings) (Kafka, error) {
+			f := &fakeKafka{settings: s}
+			fakes[s.ClientID] = f
+			return f, nil
+		},
+		IdleTimeout: time.Minute, MaxInstances: max, Now: clk.Now,
+	})
+	return m, clk, fakes
+}
+
+func status(err error) int {
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+func soon() time.Time { return time.Now().Add(5 * time.Second) }
+
+func TestCreateNamesAndLimits(t *testing.T) {
+	m, _, fakes := newTestManager(t, 2)
+	inst, err := m.Create("g", "a", Settings{Format: "json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := fakes["a"]; f == nil || f.settings.Group != "g" || f.settings.ClientID != "a" {
+		t.Fatalf("consumer opened with %+v", fakes["a"])
+	}
+	if inst.Format != "json" {
+		t.Errorf("format %q", inst.Format)
+	}
+	if _, err := m.Create("g", "a", Settings{}); status(err) != 409 {
+		t.Errorf("duplicate name: %v, want 409", err)
+	}
+	if _, err := m.Create("other", "a", Settings{}); err != nil {
+		t.Errorf("same name in another group: %v", err)
+	}
+	if _, err := m.Create("g", "", Settings{}); status(err) != 503 {
+		t.Errorf("over max_instances: %v, want 503", err)
+	}
+	if err := m.Delete("other", "a"); err != nil {
+		t.Fatal(err)
+	}
+	gen, err := m.Create("g", "", Settings{})
+	if err != nil || gen.Name == "" {
+		t.Fatalf("generated name: %q, %v", gen.Name, err)
+	}
+}
+
+func TestDeleteClosesAndForgets(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	if err := m.Delete("g", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if !fakes["a"].closed {
+		t.Error("the Kafka consumer was not closed")
+	}
+	if _, err := m.Get("g", "a"); status(err) != 404 {
+		t.Errorf("get after delete: %v", err)
+	}
+	if err := m.Delete("g", "a"); status(err) != 404 {
+		t.Errorf("second delete: %v", err)
+	}
+	// A request holding the instance from before the delete sees it gone.
+	if _, err := inst.Poll(context.Background(), soon(), 100, 10); status(err) != 404 {
+		t.Errorf("poll of a deleted instance: %v", err)
+	}
+}
+
+func TestIdleInstancesExpire(t *testing.T) {
+	m, clk, fakes := newTestManager(t, 10)
+	m.Create("g", "idle", Settings{})
+	m.Create("g", "used", Settings{})
+
+	clk.add(50 * time.Second)
+	if _, err := m.Get("g", "used"); err != nil { // a request keeps it alive
+		t.Fatal(err)
+	}
+	clk.add(20 * time.Second) // idle: 70 s unused; used: 20 s
+	if n := m.Expire(clk.Now()); n != 1 {
+		t.Fatalf("expired %d instances, want 1", n)
+	}
+	if !fakes["idle"].closed || fakes["used"].closed {
+		t.Errorf("closed: idle %v, used %v", fakes["idle"].closed, fakes["used"].closed)
+	}
+	if _, err := m.Get("g", "idle"); status(err) != 404 {
+		t.Errorf("expired instance: %v, want 404", err)
+	}
+	if m.Len() != 1 {
+		t.Errorf("%d instances left", m.Len())
+	}
+}
+
+func TestBusyInstanceDoesNotExpire(t *testing.T) {
+	m, clk, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t", Partition: 0}})
+	f := fakes["a"]
+	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		_, err := inst.Poll(context.Background(), soon(), 100, 10)
+		done <- err
+	}()
+	<-f.pollStarted
+	clk.add(time.Hour)
+	if n := m.Expire(clk.Now()); n != 0 {
+		t.Errorf("expired a polling instance")
+	}
+	close(f.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if f.isClosed() {
+		t.Error("closed while polling")
+	}
+}
+
+func TestConcurrentRequestsWaitOrGiveUp(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t", Partition: 0}})
+	f := fakes["a"]
+	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		_, err := inst.Poll(context.Background(), soon(), 100, 10)
+		done <- err
+	}()
+	<-f.pollStarted
+	// A second request whose budget is already spent does not wait.
+	if _, err := inst.Poll(context.Background(), time.Now(), 100, 10); !errors.Is(err, ErrBusy) {
+		t.Errorf("second poll: %v, want ErrBusy", err)
+	}
+	close(f.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f.pollStarted = nil
+	// Once the first is done the instance serves again.
+	if _, err := inst.Poll(context.Background(), soon(), 100, 10); err != nil {
+		t.Errorf("poll after the first finished: %v", err)
+	}
+}
+
+func TestSubscriptionConflicts(t *testing.T) {
+	m, _, _ := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	ctx := context.Background()
+	if _, err := inst.Poll(ctx, soon(), 100, 10); status(err) != 409 {
+		t.Errorf("poll before subscribing: %v, want 409", err)
+	}
+	if err := inst.Subscribe(ctx, soon(), []string{"t"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Subscribe(ctx, soon(), []string{"t", "u"}, ""); err != nil {
+		t.Errorf("replacing a topic subscription: %v", err)
+	}
+	if err := inst.Subscribe(ctx, soon(), nil, "t.*"); !errors.Is(err, ErrConflict) {
+		t.Errorf("pattern after topics: %v", err)
+	}
+	if err := inst.Assign(ctx, soon(), []kafka.ConsumerPartition{{Topic: "t"}}); !errors.Is(err, ErrConflict) {
+		t.Errorf("assign while subscribed: %v", err)
+	}
+	topics, _, err := inst.Subscription(ctx, soon())
+	if err != nil || len(topics) != 2 || topics[0] != "t" || topics[1] != "u" {
+		t.Errorf("subscription %v, %v", topics, err)
+	}
+	if err := inst.Unsubscribe(ctx, soon()); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Assign(ctx, soon(), []kafka.ConsumerPartition{{Topic: "t"}}); err != nil {
+		t.Errorf("assign after unsubscribe: %v", err)
+	}
+	if err := inst.Subscribe(ctx, soon(), []string{"t"}, ""); !errors.Is(err, ErrConflict) {
+		t.Errorf("subscribe while assigned: %v", err)
+	}
+}
+
+func TestSeekNeedsAssignedPartitions(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	ctx := context.Background()
+	inst.Assign(ctx, soon(), []kafka.ConsumerPartition{{Topic: "t", Partition: 0}})
+	err := inst.Seek(ctx, soon(), []kafka.ConsumerOffset{{Topic: "t", Partition: 0, Offset: 3}, {Topic: "t", Partition: 1, Offset: 3}})
+	if status(err) != 404 {
+		t.Errorf("seek of an unassigned partition: %v, want 404", err)
+	}
+	if len(fakes["a"].seeks) != 0 {
+		t.Errorf("a refused seek moved partitions: %v", fakes["a"].seeks)
+	}
+	if err := inst.Seek(ctx, soon(), []kafka.ConsumerOffset{{Topic: "t", Partition: 0, Offset: kafka.OffsetBeginning}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fakes["a"].seeks; len(got) != 1 || got[0].Offset != kafka.OffsetBeginning {
+		t.Errorf("seeks %v", got)
+	}
+}
+
+func TestCloseClosesAllAndRefusesNew(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	m.Create("g", "a", Settings{})
+	m.Create("h", "b", Settings{})
+	m.Close()
+	if !fakes["a"].closed || !fakes["b"].closed {
+		t.Error("not every instance was closed")
+	}
+	if _, err := m.Create("g", "c", Settings{}); status(err) != 503 {
+		t.Errorf("create after close: %v", err)
+	}
+}

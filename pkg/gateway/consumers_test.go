@@ -1,0 +1,227 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/topicgate/topicgate/pkg/consumer"
+	"github.com/topicgate/topicgate/pkg/gateway"
+	"github.com/topicgate/topicgate/pkg/identity"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/metrics"
+	"github.com/topicgate/topicgate/pkg/policy"
+)
+
+// consumersFake is a Kafka consumer in memory: Poll hands out its records once.
+type consumersFake struct {
+	settings kafka.ConsumerSettings
+	topics   []string
+	pattern  string
+	assigned []kafka.ConsumerPartition
+	records  []kafka.Record
+	commits  [][]kafka.ConsumerOffset
+	seeks    []kafka.ConsumerOffset
+	maxBytes int
+	closed   bool
+}
+
+func (f *consumersFake) Subscribe(t []string) error {
+	f.topics = t
+	f.assigned = nil
+	for _, topic := range t {
+		f.assigned = append(f.assigned, kafka.ConsumerPartition{Topic: topic})
+	}
+	return nil
+}
+func (f *consumersFake) SubscribePattern(p string) error                { f.pattern = p; return nil }
+func (f *consumersFake) Unsubscribe() error                             { f.topics, f.assigned = nil, nil; return nil }
+func (f *consumersFake) Assign(p []kafka.ConsumerPartition) error       { f.assigned = p; return nil }
+func (f *consumersFake) Unassign() error                                { f.assigned = nil; return nil }
+func (f *consumersFake) Assignment() ([]kafka.ConsumerPartition, error) { return f.assigned, nil }
+func (f *consumersFake) Commit(o []kafka.ConsumerOffset) error {
+	f.commits = append(f.commits, o)
+	return nil
+}
+func (f *consumersFake) Seek(o []kafka.ConsumerOffset) error {
+	f.seeks = append(f.seeks, o...)
+	return nil
+}
+func (f *consumersFake) Close() error { f.closed = true; return nil }
+func (f *consumersFake) Poll(_ context.Context, _ time.Duration, maxBytes, _ int) ([]kafka.Record, error) {
+	f.maxBytes = maxBytes
+	r := f.records
+	f.records = nil
+	return r, nil
+}
+
+type consumersEnv struct {
+	g      *gateway.Gateway
+	policy *fakePolicy
+	fakes  map[string]*consumersFake
+}
+
+func consumersNewEnv(t *testing.T) *consumersEnv {
+	t.Helper()
+	e := &consumersEnv{policy: &fakePolicy{}, fakes: map[string]*consumersFake{}}
+	m := consumer.New(consumer.Options{
+		Open: func(s kafka.ConsumerSettings) (consumer.Kafka, error) {
+			f := &consumersFake{settings: s}
+			e.fakes[s.ClientID] = f
+			return f, nil
+		},
+		IdleTimeout: time.Minute, MaxInstances: 5,
+	})
+	e.g = gateway.New(gateway.Options{
+		Clusters: []gateway.Cluster{newFakeCluster("default", "lkc-1")},
+		Auth:     fakeAuth{demoAuth: {Type: identity.TypeAPIKey, ID: "demo"}},
+		Policy:   e.policy, Log: zap.NewNop(), Metrics: metrics.New(), MaxBodyBytes: 4096,
+		Consumers:     m,
+		ConsumerPolls: gateway.PollLimits{MaxWait: 2 * time.Second, MaxBytes: 1000, MaxRecords: 10},
+	})
+	return e
+}
+
+func (e *consumersEnv) call(t *testing.T, method, path, body string, headers map[string]string) *gateway.Response {
+	t.Helper()
+	h := map[string]string{"authorization": demoAuth}
+	for k, v := range headers {
+		h[k] = v
+	}
+	var req *gateway.Request
+	if method == "GET" || method == "DELETE" || body == "" {
+		req = get(path, h)
+		req.Method = method
+	} else {
+		h["content-type"] = "application/vnd.kafka.v2+json"
+		req = post(path, h)
+	}
+	var b []byte
+	if body != "" {
+		b = []byte(body)
+	}
+	return (&env{g: e.g}).serve(t, req, b)
+}
+
+func consumersWant(t *testing.T, resp *gateway.Response, status int) {
+	t.Helper()
+	if resp.Status != status {
+		t.Fatalf("status %d, want %d: %s", resp.Status, status, resp.Body)
+	}
+	if status >= 400 {
+		if code, _ := errorBody(t, resp); code != status { // v2: error_code is the status
+			t.Errorf("error_code %d, want %d", code, status)
+		}
+	}
+}
+
+func TestConsumersCreatePollCommit(t *testing.T) {
+	e := consumersNewEnv(t)
+	resp := e.call(t, "POST", "/consumers/g1", `{"name": "c", "format": "json", "enable.auto.commit": false, "auto.offset.reset": "earliest", "isolation.level": "read_committed", "fetch.min.bytes": 10}`, nil)
+	consumersWant(t, resp, http.StatusOK)
+	var created struct{ InstanceID, BaseURI string }
+	json.Unmarshal(resp.Body, &struct {
+		I *string `json:"instance_id"`
+		B *string `json:"base_uri"`
+	}{&created.InstanceID, &created.BaseURI})
+	if created.InstanceID != "c" || created.BaseURI != "https://gw.example.com/consumers/g1/instances/c" {
+		t.Errorf("created %+v", created)
+	}
+	f := e.fakes["c"]
+	if want := (kafka.ConsumerSettings{Group: "g1", ClientID: "c", AutoOffsetReset: "earliest", IsolationLevel: "read_committed", FetchMinBytes: 10}); f.settings != want {
+		t.Errorf("settings %+v, want %+v", f.settings, want)
+	}
+	consumersWant(t, e.call(t, "POST", "/consumers/g1", `{"name": "c"}`, nil), http.StatusConflict)
+
+	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/subscription", `{"topics": ["orders"]}`, nil), http.StatusNoContent)
+	// The policy was asked READ on the topic, beside the route's READ on the group.
+	var topicReads int
+	for _, in := range e.policy.seen() {
+		if in.Operation == "READ" && in.Resource == (policy.Resource{Type: "TOPIC", Name: "orders"}) && in.Group == "g1" {
+			topicReads++
+		}
+	}
+	if topicReads != 1 {
+		t.Errorf("READ on topic orders asked %d times", topicReads)
+	}
+
+	f.records = []kafka.Record{{Topic: "orders", Partition: 0, Offset: 7, Key: []byte(`"k"`), Value: []byte(`{"a":1}`),
+		Headers: []kafka.Header{{Key: "h", Value: []byte("v")}}, Timestamp: time.UnixMilli(1714564800123)}}
+	resp = e.call(t, "GET", "/consumers/g1/instances/c/records?max_bytes=500", "", map[string]string{"accept": "application/vnd.kafka.json.v2+json"})
+	consumersWant(t, resp, http.StatusOK)
+	if want := `[{"topic":"orders","key":"k","value":{"a":1},"partition":0,"offset":7,"timestamp":1714564800123,"headers":[{"key":"h","value":"dg=="}]}]`; string(resp.Body) != want {
+		t.Errorf("records %s\nwant    %s", resp.Body, want)
+	}
+	if resp.Headers["content-type"] != "application/vnd.kafka.json.v2+json" || f.maxBytes != 500 {
+		t.Errorf("content-type %q, max bytes %d", resp.Headers["content-type"], f.maxBytes)
+	}
+	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "application/vnd.kafka.binary.v2+json"}), http.StatusNotAcceptable)
+
+	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", "", nil), http.StatusNoContent)
+	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", `{"offsets": [{"topic": "orders", "partition": 0, "offset": 8}]}`, nil), http.StatusNoContent)
+	if len(f.commits) != 2 || len(f.commits[0]) != 0 || f.commits[1][0] != (kafka.ConsumerOffset{Topic: "orders", Offset: 8}) {
+		t.Errorf("commits %v", f.commits)
+	}
+	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/positions/end", `{"partitions": [{"topic": "orders", "partition": 0}]}`, nil), http.StatusNoContent)
+	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/positions", `{"offsets": [{"topic": "orders", "partition": 3, "offset": 1}]}`, nil), http.StatusNotFound)
+	if len(f.seeks) != 1 || f.seeks[0].Offset != kafka.OffsetEnd {
+		t.Errorf("seeks %v", f.seeks)
+	}
+
+	consumersWant(t, e.call(t, "DELETE", "/consumers/g1/instances/c", "", nil), http.StatusNoContent)
+	if !f.closed {
+		t.Error("delete did not close the consumer")
+	}
+	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/subscription", "", nil), http.StatusNotFound)
+}
+
+func TestConsumersPatternNeedsItsOwnDecision(t *testing.T) {
+	e := consumersNewEnv(t)
+	e.policy.decide = func(in *policy.Input) policy.Decision {
+		return policy.Decision{Allow: in.Resource.PatternType == ""} // literal names only
+	}
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/x/subscription", `{"topic_pattern": "o.*"}`, nil), http.StatusNotFound)
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "x"}`, nil), http.StatusOK)
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/x/subscription", `{"topic_pattern": "o.*"}`, nil), http.StatusForbidden)
+	if e.fakes["x"].pattern != "" {
+		t.Error("a denied pattern was subscribed")
+	}
+	seen := e.policy.seen()
+	last := seen[len(seen)-1]
+	if last.Resource != (policy.Resource{Type: "TOPIC", Name: "o.*", PatternType: "REGEX"}) || last.Topic != "" {
+		t.Errorf("pattern decision input: resource %+v, topic %q", last.Resource, last.Topic)
+	}
+}
+
+func TestConsumersBadBodies(t *testing.T) {
+	e := consumersNewEnv(t)
+	for _, body := range []string{`{`, `[]`, `{"format": "avro"}`, `{"unknown": 1}`, `{"fetch.min.bytes": "1"}`, `{"name": "../x"}`, `{} {}`} {
+		consumersWant(t, e.call(t, "POST", "/consumers/g", body, nil), http.StatusUnprocessableEntity)
+	}
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "x"}`, nil), http.StatusOK)
+	for _, c := range []struct {
+		path, body string
+		status     int
+	}{
+		{"subscription", `{}`, 422},
+		{"subscription", `{"topics": []}`, 422},
+		{"subscription", `{"topics": ["a"], "topic_pattern": "b"}`, 409},
+		{"subscription", `{"topic_pattern": "("}`, 422},
+		{"assignments", `{"partitions": [{"topic": "a"}]}`, 422},
+		{"assignments", `{"partitions": [{"topic": "a", "partition": -1}]}`, 422},
+		{"positions", `{"offsets": []}`, 422},
+		{"positions", `{"offsets": [{"topic": "a", "partition": 0}]}`, 422},
+	} {
+		resp := e.call(t, "POST", "/consumers/g/instances/x/"+c.path, c.body, nil)
+		if resp.Status != c.status {
+			t.Errorf("%s %s: %d, want %d: %s", c.path, c.body, resp.Status, c.status, resp.Body)
+		}
+	}
+	if f := e.fakes["x"]; f.topics != nil || f.assigned != nil || f.seeks != nil {
+		t.Errorf("bad bodies changed the consumer: %+v", f)
+	}
+}

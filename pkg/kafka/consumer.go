@@ -1,0 +1,312 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"go.uber.org/zap"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+)
+
+// Logical offsets for ConsumerOffset.Offset.
+const (
+	OffsetBeginning int64 = int64(ck.OffsetBeginning)
+	OffsetEnd       int64 = int64(ck.OffsetEnd)
+)
+
+// ConsumerSettings configure one consumer instance. Zero values keep the
+// defaults of the Strimzi bridge (which are Kafka's Java client's).
+type ConsumerSettings struct {
+	Group    string
+	ClientID string
+	// AutoOffsetReset is "earliest", "latest" or "none" ("": latest).
+	AutoOffsetReset string
+	// AutoCommit commits the offsets of records handed to the client in the
+	// background (enable.auto.commit).
+	AutoCommit bool
+	// FetchMinBytes is fetch.min.bytes (0: librdkafka's default of 1).
+	FetchMinBytes int
+	// IsolationLevel is "read_committed" or "read_uncommitted" ("": read_uncommitted, as the bridge).
+	IsolationLevel string
+}
+
+// ConsumerPartition names a partition of a topic.
+type ConsumerPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// ConsumerOffset is an offset of a partition: to commit, or to seek to
+// (OffsetBeginning and OffsetEnd are allowed for seeks).
+type ConsumerOffset struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
+// Consumer is one consumer instance's Kafka consumer. It is not safe for
+// concurrent use: its owner (pkg/consumer) calls it from one goroutine at a
+// time.
+type Consumer struct {
+	c        *ck.Consumer
+	log      *zap.Logger
+	logsDone chan struct{}
+}
+
+// NewConsumer builds a consumer with the cluster's connection properties and
+// the instance's settings. It does not contact Kafka until it subscribes or
+// is assigned partitions.
+//
+// Offsets are stored explicitly (enable.auto.offset.store=false): only records
+// handed to the client count as consumed, so neither a commit nor the
+// background auto-commit can skip a record that was fetched but not returned.
+func (c *Client) NewConsumer(s ConsumerSettings) (*Consumer, error) {
+	cfg := ck.ConfigMap{}
+	for k, v := range c.opts.Properties {
+		// The connection settings; producer tuning would only draw warnings.
+		if _, producerOnly := producerDefaults[k]; !producerOnly {
+			cfg[k] = v
+		}
+	}
+	cfg["group.id"] = s.Group
+	cfg["client.id"] = s.ClientID
+	cfg["enable.auto.commit"] = s.AutoCommit
+	cfg["enable.auto.offset.store"] = false
+	cfg["allow.auto.create.topics"] = false
+	cfg["isolation.level"] = "read_uncommitted"
+	if s.IsolationLevel != "" {
+		cfg["isolation.level"] = s.IsolationLevel
+	}
+	switch s.AutoOffsetReset {
+	case "":
+	case "none":
+		cfg["auto.offset.reset"] = "error" // librdkafka's name for it
+	default:
+		cfg["auto.offset.reset"] = s.AutoOffsetReset
+	}
+	if s.FetchMinBytes > 0 {
+		cfg["fetch.min.bytes"] = s.FetchMinBytes
+	}
+	cfg["go.logs.channel.enable"] = true
+	kc, err := ck.NewConsumer(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: creating consumer: %w", c.opts.Name, err)
+	}
+	k := &Consumer{
+		c:        kc,
+		log:      c.log.With(zap.String("group", s.Group), zap.String("consumer", s.ClientID)),
+		logsDone: make(chan struct{}),
+	}
+	go func() { defer close(k.logsDone); forwardLogs(k.log, kc.Logs()) }()
+	return k, nil
+}
+
+// Subscribe subscribes to a list of topics, replacing any subscription.
+func (k *Consumer) Subscribe(topics []string) error {
+	return k.c.SubscribeTopics(topics, nil)
+}
+
+// SubscribePattern subscribes to every topic whose whole name matches the
+// regular expression, as the bridge's (Java) pattern subscriptions do.
+func (k *Consumer) SubscribePattern(pattern string) error {
+	return k.c.SubscribeTopics([]string{"^(" + pattern + ")$"}, nil)
+}
+
+// Unsubscribe ends a subscription.
+func (k *Consumer) Unsubscribe() error { return k.c.Unsubscribe() }
+
+// Assign assigns partitions by hand; each starts at the group's committed
+// offset, or where auto.offset.reset says.
+func (k *Consumer) Assign(parts []ConsumerPartition) error {
+	tps := make([]ck.TopicPartition, len(parts))
+	for i, p := range parts {
+		tps[i] = ck.TopicPartition{Topic: &parts[i].Topic, Partition: p.Partition, Offset: ck.OffsetStored}
+	}
+	return k.c.Assign(tps)
+}
+
+// Unassign drops a manual assignment.
+func (k *Consumer) Unassign() error { return k.c.Unassign() }
+
+// Assignment is the partitions the consumer holds now.
+func (k *Consumer) Assignment() ([]ConsumerPartition, error) {
+	tps, err := k.c.Assignment()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ConsumerPartition, len(tps))
+	for i, tp := range tps {
+		out[i] = ConsumerPartition{Topic: *tp.Topic, Partition: tp.Partition}
+	}
+	return out, nil
+}
+
+// Poll returns the records available within wait: it waits for the first
+// one, then takes what is already fetched, up to maxRecords and maxBytes (key,
+// value and header bytes). A record that does not fit is left for the next
+// poll (the partition is rewound to it); a first record larger than maxBytes
+// is a 422, and stays unconsumed too.
+func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int) ([]Record, error) {
+	deadline := time.Now().Add(wait)
+	var out []Record
+	size := 0
+	for len(out) < maxRecords && ctx.Err() == nil {
+		ms := 0 // once there are records, take only what is already fetched
+		if len(out) == 0 {
+			left := time.Until(deadline)
+			if left <= 0 {
+				break
+			}
+			ms = int(min(left, 100*time.Millisecond).Milliseconds()) // stay responsive to ctx
+		}
+		ev := k.c.Poll(ms)
+		switch e := ev.(type) {
+		case nil:
+			if len(out) > 0 {
+				return k.store(out)
+			}
+		case *ck.Message:
+			if e.TopicPartition.Error != nil {
+				if len(out) > 0 {
+					return k.store(out)
+				}
+				return nil, e.TopicPartition.Error
+			}
+			r := toRecord(e)
+			n := recordSize(&r)
+			if size+n > maxBytes {
+				if err := k.rewind(e.TopicPartition); err != nil {
+					return nil, err
+				}
+				if len(out) == 0 {
+					return nil, apierr.New(http.StatusUnprocessableEntity, 422,
+						"The record at offset %d of %s-%d is %d bytes, more than max_bytes (%d); it was not consumed.",
+						r.Offset, r.Topic, r.Partition, n, maxBytes)
+				}
+				return k.store(out)
+			}
+			out = append(out, r)
+			size += n
+		case ck.Error:
+			if e.IsFatal() || e.Code() == ck.ErrTopicAuthorizationFailed || e.Code() == ck.ErrGroupAuthorizationFailed {
+				return nil, e
+			}
+			k.log.Info("Kafka consumer error", zap.Error(e))
+		default:
+			k.log.Debug("Kafka consumer event", zap.String("event", ev.String()))
+		}
+	}
+	return k.store(out)
+}
+
+// store marks the records as consumed, for commits without offsets and for
+// the background auto-commit.
+func (k *Consumer) store(recs []Record) ([]Record, error) {
+	if len(recs) == 0 {
+		return recs, nil
+	}
+	next := map[ConsumerPartition]int64{}
+	for _, r := range recs {
+		next[ConsumerPartition{r.Topic, r.Partition}] = r.Offset + 1
+	}
+	tps := make([]ck.TopicPartition, 0, len(next))
+	for p, off := range next {
+		tps = append(tps, ck.TopicPartition{Topic: &p.Topic, Partition: p.Partition, Offset: ck.Offset(off)})
+	}
+	if _, err := k.c.StoreOffsets(tps); err != nil {
+		// A partition revoked meanwhile: its records are still answered.
+		k.log.Info("storing consumed offsets", zap.Error(err))
+	}
+	return recs, nil
+}
+
+// rewind seeks a partition back to a fetched record, so the next poll
+// returns it again.
+func (k *Consumer) rewind(tp ck.TopicPartition) error {
+	return k.c.Seek(tp, 0)
+}
+
+// Commit commits offsets (each is the next offset to read, as given), or,
+// with none, the offsets after the records handed out so far.
+func (k *Consumer) Commit(offsets []ConsumerOffset) error {
+	var res []ck.TopicPartition
+	var err error
+	if len(offsets) == 0 {
+		res, err = k.c.Commit()
+		var ke ck.Error
+		if errors.As(err, &ke) && ke.Code() == ck.ErrNoOffset {
+			return nil // nothing consumed, nothing to commit
+		}
+	} else {
+		res, err = k.c.CommitOffsets(toTopicPartitions(offsets))
+	}
+	if err != nil {
+		return err
+	}
+	return partitionError(res)
+}
+
+// Seek moves each partition to its offset (or OffsetBeginning, OffsetEnd).
+// The partitions must be assigned.
+func (k *Consumer) Seek(offsets []ConsumerOffset) error {
+	res, err := k.c.SeekPartitions(toTopicPartitions(offsets))
+	if err != nil {
+		return err
+	}
+	return partitionError(res)
+}
+
+// Close leaves the group (committing first when auto-commit is on) and frees
+// the consumer.
+func (k *Consumer) Close() error {
+	err := k.c.Close()
+	<-k.logsDone
+	return err
+}
+
+func toTopicPartitions(offsets []ConsumerOffset) []ck.TopicPartition {
+	tps := make([]ck.TopicPartition, len(offsets))
+	for i, o := range offsets {
+		tps[i] = ck.TopicPartition{Topic: &offsets[i].Topic, Partition: o.Partition, Offset: ck.Offset(o.Offset)}
+	}
+	return tps
+}
+
+func partitionError(tps []ck.TopicPartition) error {
+	for _, tp := range tps {
+		if tp.Error != nil {
+			return fmt.Errorf("%s-%d: %w", *tp.Topic, tp.Partition, tp.Error)
+		}
+	}
+	return nil
+}
+
+func toRecord(m *ck.Message) Record {
+	r := Record{
+		Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
+		Offset: int64(m.TopicPartition.Offset), Key: m.Key, Value: m.Value, Timestamp: m.Timestamp,
+	}
+	switch m.TimestampType {
+	case ck.TimestampCreateTime:
+		r.TimestampType = "CREATE_TIME"
+	case ck.TimestampLogAppendTime:
+		r.TimestampType = "LOG_APPEND_TIME"
+	}
+	for _, h := range m.Headers {
+		r.Headers = append(r.Headers, Header{Key: h.Key, Value: h.Value})
+	}
+	return r
+}
+
+func recordSize(r *Record) int {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
