@@ -64,6 +64,8 @@ type Options struct {
 	// shorter than Envoy's ext_proc message_timeout so the client gets our
 	// answer, not Envoy's.
 	ProduceTimeout time.Duration
+	// Reads caps stateless reads.
+	Reads ReadLimits
 }
 
 // Gateway serves Kafka REST requests. It is safe for concurrent use.

@@ -25,7 +25,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MetadataTTL is how long cluster and topic metadata are cached.
 	MetadataTTL time.Duration
-	Logger      *zap.Logger
+	// Readers bounds the concurrent stateless reads (DefaultReaders if 0).
+	Readers int
+	Logger  *zap.Logger
 }
 
 // producerDefaults are topicgate's producer settings: durable and ordered
@@ -53,6 +55,7 @@ type Client struct {
 	cluster *ttlCache[ClusterInfo] // one entry, key ""
 	list    *ttlCache[[]TopicInfo] // one entry, key ""
 	topics  *ttlCache[TopicInfo]   // by topic name
+	readers *readerPool            // consumers lent to stateless reads
 }
 
 // New creates the client. It does not wait for the cluster: Describe does.
@@ -83,6 +86,7 @@ func New(opts Options) (*Client, error) {
 		list:    newTTLCache[[]TopicInfo](opts.MetadataTTL),
 		topics:  newTTLCache[TopicInfo](opts.MetadataTTL),
 	}
+	c.readers = newReaderPool(opts, c.log)
 	go c.drainEvents()
 	go c.drainLogs()
 	return c, nil
@@ -119,9 +123,13 @@ func (c *Client) drainEvents() {
 	}
 }
 
-// drainLogs forwards librdkafka's log lines (syslog levels) to zap.
-func (c *Client) drainLogs() {
-	for l := range c.producer.Logs() {
+// drainLogs forwards the producer's librdkafka log lines to zap.
+func (c *Client) drainLogs() { forwardLogs(c.log, c.producer.Logs()) }
+
+// forwardLogs forwards librdkafka's log lines (syslog levels) to zap until
+// the client closes the channel.
+func forwardLogs(log *zap.Logger, logs chan ck.LogEvent) {
+	for l := range logs {
 		lvl := zap.DebugLevel
 		switch {
 		case l.Level <= 3:
@@ -131,7 +139,7 @@ func (c *Client) drainLogs() {
 		case l.Level <= 6:
 			lvl = zap.InfoLevel
 		}
-		if ce := c.log.Check(lvl, l.Message); ce != nil {
+		if ce := log.Check(lvl, l.Message); ce != nil {
 			ce.Write(zap.String("source", "librdkafka"), zap.String("tag", l.Tag))
 		}
 	}
@@ -340,6 +348,7 @@ func (c *Client) Close(timeout time.Duration) {
 		_ = c.producer.Purge(ck.PurgeQueue | ck.PurgeInFlight | ck.PurgeNonBlocking)
 		c.producer.Flush(500)
 	}
+	c.readers.close()
 	c.admin.Close()
 	c.producer.Close()
 	<-c.drained
