@@ -25,7 +25,9 @@ const readerGroupID = "topicgate-internal-reader"
 // readerDefaults are the pooled consumers' settings: assign-only, no commits,
 // an event at the end of the log, an error (not a silent reset) for an offset
 // outside the log, and small prefetch buffers, since a consumer serves one
-// page at a time.
+// page at a time. A fetch at the end of the log waits on the broker for
+// fetch.wait.max.ms, and the consumer's next read waits for that fetch: keep
+// it short (a new record ends the wait at once either way).
 var readerDefaults = map[string]string{
 	"group.id":                   readerGroupID,
 	"enable.auto.commit":         "false",
@@ -34,6 +36,7 @@ var readerDefaults = map[string]string{
 	"auto.offset.reset":          "error",
 	"queued.max.messages.kbytes": "2048",
 	"fetch.max.bytes":            "2097152",
+	"fetch.wait.max.ms":          "100",
 }
 
 // errReadersBusy answers a read that found no free consumer before its deadline.
