@@ -63,7 +63,11 @@ func V2Records(format string, recs []ConsumedRecord) ([]byte, error) {
 		}
 		hs := make([]kafkaHeader, len(r.Headers))
 		for j, h := range r.Headers {
+			// The bridge's header value is a string: a null value is sent empty.
 			hs[j] = kafkaHeader{Key: h.Name, Value: h.Value}
+			if hs[j].Value == nil {
+				hs[j].Value = []byte{}
+			}
 		}
 		out[i] = v2Record{
 			Topic: r.Topic, Key: k, Value: v, Partition: r.Partition, Offset: r.Offset,
