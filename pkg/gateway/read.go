@@ -27,6 +27,11 @@ type ReadLimits struct {
 	MaxRecords int
 }
 
+// readMargin is what a read may take beyond its longest long poll: metadata,
+// the offsets lookup and the fetch. Reads.MaxWait + readMargin must stay
+// below Envoy's ext_proc message_timeout.
+const readMargin = 2 * time.Second
+
 // nextOffsetHeader carries a v2 read's next offset, as the v2 body (a bare
 // array) has nowhere to put it.
 const nextOffsetHeader = "x-topicgate-next-offset"
@@ -39,6 +44,8 @@ func (c *call) readRecords(ctx context.Context) (*Response, BodyFunc) {
 	if err != nil {
 		return c.fail(err), nil
 	}
+	ctx, cancel := context.WithDeadline(ctx, c.start.Add(c.g.opts.Reads.MaxWait+readMargin))
+	defer cancel()
 	topic, err := c.cluster.Topic(ctx, c.route.Topic)
 	if err != nil {
 		return c.fail(kafka.ClientError(err)), nil

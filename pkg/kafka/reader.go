@@ -178,9 +178,17 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 				p.done = true // read up to the end of the log
 			}
 		case ck.PartitionEOF:
-			if sameTP(ck.TopicPartition(e), req) && len(p.records) > 0 {
-				p.done = true
+			if !sameTP(ck.TopicPartition(e), req) {
+				continue
 			}
+			if len(p.records) > 0 {
+				p.done = true
+				continue
+			}
+			// The end of the log without a record: what was left were
+			// control records (transaction markers). Wait there for new ones.
+			atEnd = true
+			res.NextOffset = max(res.NextOffset, int64(e.Offset))
 		case ck.Error:
 			return c.readError(ctx, cons, req, res, e)
 		}
