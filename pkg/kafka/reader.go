@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
@@ -178,7 +179,7 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 				p.done = true // read up to the end of the log
 			}
 		case ck.PartitionEOF:
-			if !sameTP(ck.TopicPartition(e), req) {
+			if !sameTP(ck.TopicPartition(e), req) || int64(e.Offset) < res.NextOffset {
 				continue
 			}
 			if len(p.records) > 0 {
@@ -186,11 +187,16 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 				continue
 			}
 			// The end of the log without a record: what was left were
-			// control records (transaction markers). Wait there for new ones.
+			// control records (transaction markers). Wait for new ones.
 			atEnd = true
-			res.NextOffset = max(res.NextOffset, int64(e.Offset))
 		case ck.Error:
-			return c.readError(ctx, cons, req, res, e)
+			// librdkafka retries transient errors (a broker connection lost,
+			// perhaps while the consumer sat idle in the pool) itself; the
+			// deadline bounds the wait. Only these end the read.
+			if e.IsFatal() || e.Code() == ck.ErrOffsetOutOfRange || e.Code() == ck.ErrAutoOffsetReset {
+				return c.readError(ctx, cons, req, res, e)
+			}
+			c.log.Debug("reader error, retried by the client", zap.Error(e))
 		}
 	}
 	res.Records = p.records
