@@ -21,18 +21,6 @@ type ConsumerInstances interface {
 
 var _ ConsumerInstances = (*consumer.Manager)(nil)
 
-// PollLimits bound consumer polls.
-type PollLimits struct {
-	// MaxWait bounds a poll's wait for records, and any request's wait for
-	// an instance busy with another request. Keep it below Envoy's
-	// ext_proc message_timeout.
-	MaxWait time.Duration
-	// MaxBytes bounds the record bytes of one answer; a poll may ask for less.
-	MaxBytes int
-	// MaxRecords bounds the records of one answer.
-	MaxRecords int
-}
-
 // defaultPollWait is a poll's wait when neither the poll (timeout) nor the
 // instance (consumer.request.timeout.ms) names one.
 const defaultPollWait = time.Second
@@ -115,7 +103,7 @@ func (ci consumerCall) create(_ context.Context, body []byte) *Response {
 }
 
 // by is how long a request may wait for an instance busy with another.
-func (ci consumerCall) by() time.Time { return time.Now().Add(ci.g.opts.ConsumerPolls.MaxWait) }
+func (ci consumerCall) by() time.Time { return time.Now().Add(ci.g.opts.Reads.MaxWait) }
 
 func (ci consumerCall) done(err error) *Response {
 	if err != nil {
@@ -262,7 +250,7 @@ func (ci consumerCall) poll(ctx context.Context) *Response {
 	if err := kafkarest.CheckPollAccept(ci.req.Headers["accept"], ci.inst.Format); err != nil {
 		return ci.fail(err)
 	}
-	lim := ci.g.opts.ConsumerPolls
+	lim := ci.g.opts.Reads
 	wait := defaultPollWait
 	if ci.inst.RequestTimeout > 0 {
 		wait = ci.inst.RequestTimeout

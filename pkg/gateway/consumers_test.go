@@ -80,8 +80,8 @@ func consumersNewEnv(t *testing.T) *consumersEnv {
 		Clusters: []gateway.Cluster{newFakeCluster("default", "lkc-1")},
 		Auth:     fakeAuth{demoAuth: {Type: identity.TypeAPIKey, ID: "demo"}},
 		Policy:   e.policy, Log: zap.NewNop(), Metrics: metrics.New(), MaxBodyBytes: 4096,
-		Consumers:     m,
-		ConsumerPolls: gateway.PollLimits{MaxWait: 2 * time.Second, MaxBytes: 1000, MaxRecords: 10},
+		Consumers: m,
+		Reads:     gateway.ReadLimits{MaxWait: 2 * time.Second, MaxBytes: 1000, MaxRecords: 10},
 	})
 	return e
 }

@@ -30,6 +30,7 @@ type fakeCluster struct {
 	describeErr error
 	topics      map[string]kafka.TopicInfo
 	deliver     func(i int, m kafka.Message) kafka.Delivery
+	read        func(req kafka.ReadRequest) (kafka.ReadResult, error) // stateless reads (read_test.go)
 
 	mu       sync.Mutex
 	produced []kafka.Message
@@ -180,6 +181,7 @@ func newEnv(tb testing.TB, extra ...gateway.Cluster) *env {
 		MaxBodyBytes:   4096,
 		MaxRecords:     10,
 		ProduceTimeout: time.Second,
+		Reads:          gateway.ReadLimits{MaxWait: 5 * time.Second, MaxBytes: 1 << 20, MaxRecords: 100},
 	})
 	return e
 }

@@ -67,8 +67,8 @@ type Options struct {
 	ProduceTimeout time.Duration
 	// Consumers holds the v2 consumer instances; nil answers their endpoints 501.
 	Consumers ConsumerInstances
-	// ConsumerPolls bound consumer polls (the reads configuration).
-	ConsumerPolls PollLimits
+	// Reads caps stateless reads and consumer polls.
+	Reads ReadLimits
 }
 
 // Gateway serves Kafka REST requests. It is safe for concurrent use.

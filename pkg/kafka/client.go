@@ -25,7 +25,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MetadataTTL is how long cluster and topic metadata are cached.
 	MetadataTTL time.Duration
-	Logger      *zap.Logger
+	// Readers bounds the concurrent stateless reads (DefaultReaders if 0).
+	Readers int
+	Logger  *zap.Logger
 }
 
 // producerDefaults are topicgate's producer settings: durable and ordered
@@ -53,6 +55,7 @@ type Client struct {
 	cluster *ttlCache[ClusterInfo] // one entry, key ""
 	list    *ttlCache[[]TopicInfo] // one entry, key ""
 	topics  *ttlCache[TopicInfo]   // by topic name
+	readers *readerPool            // consumers lent to stateless reads
 }
 
 // New creates the client. It does not wait for the cluster: Describe does.
@@ -83,6 +86,7 @@ func New(opts Options) (*Client, error) {
 		list:    newTTLCache[[]TopicInfo](opts.MetadataTTL),
 		topics:  newTTLCache[TopicInfo](opts.MetadataTTL),
 	}
+	c.readers = newReaderPool(opts, c.log)
 	go c.drainEvents()
 	go forwardLogs(c.log, p.Logs())
 	return c, nil
@@ -325,6 +329,7 @@ func (c *Client) Close(timeout time.Duration) {
 		_ = c.producer.Purge(ck.PurgeQueue | ck.PurgeInFlight | ck.PurgeNonBlocking)
 		c.producer.Flush(500)
 	}
+	c.readers.close()
 	c.admin.Close()
 	c.producer.Close()
 	<-c.drained

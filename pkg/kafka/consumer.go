@@ -285,28 +285,3 @@ func partitionError(tps []ck.TopicPartition) error {
 	}
 	return nil
 }
-
-func toRecord(m *ck.Message) Record {
-	r := Record{
-		Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
-		Offset: int64(m.TopicPartition.Offset), Key: m.Key, Value: m.Value, Timestamp: m.Timestamp,
-	}
-	switch m.TimestampType {
-	case ck.TimestampCreateTime:
-		r.TimestampType = "CREATE_TIME"
-	case ck.TimestampLogAppendTime:
-		r.TimestampType = "LOG_APPEND_TIME"
-	}
-	for _, h := range m.Headers {
-		r.Headers = append(r.Headers, Header{Key: h.Key, Value: h.Value})
-	}
-	return r
-}
-
-func recordSize(r *Record) int {
-	n := len(r.Key) + len(r.Value)
-	for _, h := range r.Headers {
-		n += len(h.Key) + len(h.Value)
-	}
-	return n
-}

@@ -27,6 +27,7 @@ var (
 	timedOut      = mapping{http.StatusGatewayTimeout, 50003, time.Second, "Kafka did not answer in time; a record being produced may or may not have been written."}
 	unavailable   = mapping{http.StatusServiceUnavailable, 50003, time.Second, "The Kafka cluster is not available; retry later."}
 	invalidRecord = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the record."}
+	outOfRange    = mapping{http.StatusRequestedRangeNotSatisfiable, 41601, 0, "The offset is outside the partition's log."}
 	kafkaError    = mapping{http.StatusInternalServerError, 50002, 0, "Kafka reported an error."}
 
 	groupNotFound  = mapping{http.StatusNotFound, 40405, 0, "The consumer group cannot be found."}
@@ -82,7 +83,13 @@ var errorTable = map[ck.ErrorCode]mapping{
 	ck.ErrCoordinatorNotAvailable:   unavailable,
 	ck.ErrNotCoordinator:            unavailable,
 	ck.ErrCoordinatorLoadInProgress: unavailable,
+	ck.ErrOffsetOutOfRange:          outOfRange,
+	ck.ErrAutoOffsetReset:           outOfRange,
 }
+
+// detailer is an error of this package that carries a client-safe message
+// more precise than its table entry's (the valid range of an offset).
+type detailer interface{ Detail() string }
 
 // ClientError maps an error from this package to a client-visible error that
 // wraps the original for the logs.
@@ -106,7 +113,11 @@ func ClientError(err error) *apierr.Error {
 	case errors.Is(err, context.Canceled):
 		m = unavailable
 	}
-	e := apierr.New(m.status, m.code, "%s", m.message).Wrap(err)
+	msg := m.message
+	if d := detailer(nil); errors.As(err, &d) {
+		msg = d.Detail()
+	}
+	e := apierr.New(m.status, m.code, "%s", msg).Wrap(err)
 	if m.retryAfter > 0 {
 		e = e.WithRetryAfter(m.retryAfter)
 	}

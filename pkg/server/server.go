@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, MaxRecords: cfg.Limits.MaxRecords,
 		ProduceTimeout: cfg.Kafka.ProduceTimeout.D(),
 		Consumers:      consumers,
-		ConsumerPolls: gateway.PollLimits{
+		Reads: gateway.ReadLimits{
 			MaxWait: cfg.Reads.MaxWait.D(), MaxBytes: cfg.Reads.MaxBytes, MaxRecords: cfg.Reads.MaxRecords,
 		},
 	})

@@ -1,0 +1,165 @@
+package kafkarest
+
+import (
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+)
+
+// Symbolic start offsets of a stateless read.
+const (
+	ReadEarliest int64 = -2 // the log start offset
+	ReadLatest   int64 = -1 // the high watermark: only records still to come
+)
+
+// maxTimeout keeps a parsed timeout far from overflowing a time.Duration;
+// the gateway caps it much lower anyway.
+const maxTimeout = 24 * time.Hour
+
+// ReadQuery is a parsed stateless read: where to start and how much to
+// answer. Zero limits mean "the gateway's cap".
+type ReadQuery struct {
+	Offset     int64     // an offset, ReadEarliest or ReadLatest
+	Timestamp  time.Time // not zero: start at the first record at or after it
+	MaxRecords int
+	MaxBytes   int
+	Timeout    time.Duration // how long to wait for new records at the end of the log
+	Format     string        // FormatBinary, FormatJSON or FormatText
+}
+
+// ParseRead parses the query of a stateless read. The v3 API names the
+// long-poll timeout timeout_ms and the format in a format parameter; the v2
+// API names it timeout (ms, as the bridge's poll does) and takes the format
+// from the Accept header. Without offset and timestamp, the read starts at
+// the earliest offset.
+func ParseRead(api string, q url.Values, accept string) (ReadQuery, error) {
+	rq := ReadQuery{Offset: ReadEarliest, Format: FormatBinary}
+	for name, vs := range q {
+		if len(vs) > 1 {
+			return rq, apierr.BadRequest("query parameter %s is given %d times", name, len(vs))
+		}
+	}
+	if q.Has("offset") && q.Has("timestamp") {
+		return rq, apierr.BadRequest("give offset or timestamp, not both")
+	}
+	var err error
+	if v := q.Get("offset"); q.Has("offset") {
+		if rq.Offset, err = parseOffset(v); err != nil {
+			return rq, err
+		}
+	}
+	if v := q.Get("timestamp"); q.Has("timestamp") {
+		if rq.Timestamp, err = parseTimestamp(v); err != nil {
+			return rq, err
+		}
+	}
+	if rq.MaxRecords, err = positiveParam(q, "max_records"); err != nil {
+		return rq, err
+	}
+	if rq.MaxBytes, err = positiveParam(q, "max_bytes"); err != nil {
+		return rq, err
+	}
+	timeoutName := "timeout_ms"
+	if api == "v2" {
+		timeoutName = "timeout"
+	}
+	if v := q.Get(timeoutName); q.Has(timeoutName) {
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || ms < 0 {
+			return rq, apierr.BadRequest("%s must be a number of milliseconds, 0 or more, got %s", timeoutName, strconv.Quote(v))
+		}
+		rq.Timeout = time.Duration(min(ms, maxTimeout.Milliseconds())) * time.Millisecond
+	}
+	if api == "v2" {
+		rq.Format, err = V2AcceptFormat(accept)
+		return rq, err
+	}
+	switch f := strings.ToLower(q.Get("format")); f {
+	case "", "binary":
+	case "json":
+		rq.Format = FormatJSON
+	case "string":
+		rq.Format = FormatText
+	default:
+		return rq, apierr.BadRequest("format must be binary, json or string, got %s", strconv.Quote(q.Get("format")))
+	}
+	return rq, nil
+}
+
+func parseOffset(v string) (int64, error) {
+	switch v {
+	case "earliest":
+		return ReadEarliest, nil
+	case "latest":
+		return ReadLatest, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, apierr.BadRequest("offset must be an offset (0 or more), earliest or latest, got %s", strconv.Quote(v))
+	}
+	return n, nil
+}
+
+// parseTimestamp takes milliseconds since the epoch, as Kafka counts, or an
+// RFC 3339 date-time, as v3 renders timestamps.
+func parseTimestamp(v string) (time.Time, error) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return time.UnixMilli(n), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.UnixMilli() >= 0 {
+		return t, nil
+	}
+	return time.Time{}, apierr.BadRequest("timestamp must be milliseconds since the epoch or an RFC 3339 date-time, not before 1970, got %s", strconv.Quote(v))
+}
+
+func positiveParam(q url.Values, name string) (int, error) {
+	if !q.Has(name) {
+		return 0, nil
+	}
+	v := q.Get(name)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, apierr.BadRequest("%s must be a whole number, 1 or more, got %s", name, strconv.Quote(v))
+	}
+	return int(min(n, 1<<31-1)), nil
+}
+
+// v2MediaTypes maps the bridge's record media types to embedded formats.
+var v2MediaTypes = map[string]string{
+	"application/vnd.kafka.binary.v2+json": FormatBinary,
+	"application/vnd.kafka.json.v2+json":   FormatJSON,
+	"application/vnd.kafka.text.v2+json":   FormatText,
+}
+
+// V2AcceptFormat picks the embedded format of a v2 read from the Accept
+// header: the first of its media types the bridge defines. No Accept, or a
+// wildcard, is binary; anything else is 406.
+func V2AcceptFormat(accept string) (string, error) {
+	if strings.TrimSpace(accept) == "" {
+		return FormatBinary, nil
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if f, ok := v2MediaTypes[mt]; ok {
+			return f, nil
+		}
+		if mt == "*/*" || mt == "application/*" {
+			return FormatBinary, nil
+		}
+	}
+	return "", apierr.New(http.StatusNotAcceptable, 406,
+		"HTTP 406 Not Acceptable: records are served as application/vnd.kafka.binary.v2+json, application/vnd.kafka.json.v2+json or application/vnd.kafka.text.v2+json, not %s", accept)
+}
+
+// V2MediaType is the content type of v2 records in an embedded format.
+func V2MediaType(format string) string {
+	return "application/vnd.kafka." + format + ".v2+json"
+}
