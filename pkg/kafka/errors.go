@@ -28,6 +28,7 @@ var (
 	unavailable   = mapping{http.StatusServiceUnavailable, 50003, time.Second, "The Kafka cluster is not available; retry later."}
 	invalidRecord = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the record."}
 	kafkaError    = mapping{http.StatusInternalServerError, 50002, 0, "Kafka reported an error."}
+	adminRejected = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the request."}
 )
 
 // errorTable maps Kafka error codes (broker and librdkafka-local) to what the
@@ -67,6 +68,29 @@ var errorTable = map[ck.ErrorCode]mapping{
 	ck.ErrPolicyViolation:     invalidRecord,
 	ck.ErrInvalidTimestamp:    invalidRecord,
 	ck.ErrInvalidRequiredAcks: invalidRecord,
+
+	ck.ErrTopicAlreadyExists:       adminRejected,
+	ck.ErrInvalidPartitions:        adminRejected,
+	ck.ErrInvalidReplicationFactor: adminRejected,
+	ck.ErrInvalidReplicaAssignment: adminRejected,
+	ck.ErrInvalidConfig:            adminRejected,
+	ck.ErrTopicException:           adminRejected,
+	ck.ErrInvalidRequest:           adminRejected,
+	ck.ErrTopicDeletionDisabled:    adminRejected,
+}
+
+// kafkaMessage lists the codes whose message from the broker is written for
+// the client (it names the topic, the config, the bad value): the client sees
+// it instead of the table's generic one.
+var kafkaMessage = map[ck.ErrorCode]bool{
+	ck.ErrTopicAlreadyExists:       true,
+	ck.ErrInvalidPartitions:        true,
+	ck.ErrInvalidReplicationFactor: true,
+	ck.ErrInvalidReplicaAssignment: true,
+	ck.ErrInvalidConfig:            true,
+	ck.ErrTopicException:           true,
+	ck.ErrInvalidRequest:           true,
+	ck.ErrPolicyViolation:          true,
 }
 
 // ClientError maps an error from this package to a client-visible error that
@@ -85,6 +109,9 @@ func ClientError(err error) *apierr.Error {
 	case errors.As(err, &ke):
 		if mm, ok := errorTable[ke.Code()]; ok {
 			m = mm
+		}
+		if msg := ke.String(); kafkaMessage[ke.Code()] && msg != ke.Code().String() {
+			m.message = msg
 		}
 	case errors.Is(err, context.DeadlineExceeded):
 		m = timedOut
