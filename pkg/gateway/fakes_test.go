@@ -30,6 +30,7 @@ type fakeCluster struct {
 	describeErr error
 	topics      map[string]kafka.TopicInfo
 	deliver     func(i int, m kafka.Message) kafka.Delivery
+	admin       adminFake // state of the admin endpoints (admin_test.go)
 
 	mu       sync.Mutex
 	produced []kafka.Message
