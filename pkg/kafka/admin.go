@@ -249,3 +249,10 @@ func rank(source string) int {
 	}
 	return len(sourceRank)
 }
+
+// internalTopics are Kafka's own topics (Java's Topic.isInternal). The
+// describe answer of a KRaft broker, as librdkafka reports it, does not
+// always flag them, so the names decide too.
+var internalTopics = map[string]bool{
+	"__consumer_offsets": true, "__transaction_state": true, "__share_group_state": true,
+}
