@@ -132,7 +132,9 @@ func (l Links) BrokerList(cid string, bs []Broker) ([]byte, error) {
 }
 
 // Broker renders GET /clusters/{id}/brokers/{broker_id}.
-func (l Links) Broker(cid string, b Broker) ([]byte, error) { return json.Marshal(l.brokerData(cid, b)) }
+func (l Links) Broker(cid string, b Broker) ([]byte, error) {
+	return json.Marshal(l.brokerData(cid, b))
+}
 
 func configBody(kind, self string, rn *string, cid string, c *Config) configData {
 	d := configData{
