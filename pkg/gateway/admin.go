@@ -1,39 +1,268 @@
 package gateway
 
-import "context"
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/kafkarest"
+)
 
 // adminCluster is what the admin endpoints need of a cluster: brokers,
 // configs, topic creation and deletion, partitions and their offsets.
-type adminCluster interface{}
+type adminCluster interface {
+	CreateTopic(ctx context.Context, t kafka.NewTopic, validateOnly bool) error
+	DeleteTopic(ctx context.Context, name string) error
+	CreatePartitions(ctx context.Context, topic string, total int) error
+	TopicConfigs(ctx context.Context, topics []string) (map[string][]kafka.ConfigEntry, error)
+	BrokerConfigs(ctx context.Context, broker int32) ([]kafka.ConfigEntry, error)
+	AlterTopicConfigs(ctx context.Context, topic string, changes []kafka.ConfigChange, validateOnly bool) error
+	PartitionOffsets(ctx context.Context, topic string, partition int32) (earliest, latest int64, err error)
+}
 
+func (c *call) adminLinks() kafkarest.Links {
+	return kafkarest.NewLinks(c.req.Scheme, c.req.Authority, c.route.Prefix)
+}
+
+// adminAnswer answers a rendered body (200), or the error of rendering or of
+// the Kafka call that fed it.
+func (c *call) adminAnswer(body []byte, err error) *Response {
+	if err != nil {
+		return c.fail(kafka.ClientError(err))
+	}
+	return c.adminRespond(http.StatusOK, body)
+}
+
+// adminRespond answers in the route's media type; a bodiless answer (201 of
+// the bridge, 204) carries no content-type.
+func (c *call) adminRespond(status int, body []byte) *Response {
+	resp := c.respond(status, body)
+	switch {
+	case body == nil:
+		delete(resp.Headers, "content-type")
+	case c.route.API == "v2":
+		resp.Headers["content-type"] = kafkarest.V2ContentType
+	}
+	return resp
+}
+
+// brokers answers GET /brokers and GET /brokers/{broker_id}.
 func (c *call) brokers(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
+	info, err := c.cluster.Describe(ctx)
+	if err != nil {
+		return c.fail(kafka.ClientError(err)), nil
+	}
+	if c.route.BrokerID == nil {
+		bs := make([]kafkarest.Broker, len(info.Brokers))
+		for i, b := range info.Brokers {
+			bs[i] = kafkarest.Broker{ID: b.ID, Host: b.Host, Port: b.Port}
+		}
+		return c.adminAnswer(c.adminLinks().BrokerList(info.ID, bs)), nil
+	}
+	b, err := adminFindBroker(&info, *c.route.BrokerID)
+	if err != nil {
+		return c.fail(err), nil
+	}
+	return c.adminAnswer(c.adminLinks().Broker(info.ID, kafkarest.Broker{ID: b.ID, Host: b.Host, Port: b.Port})), nil
 }
 
+func adminFindBroker(info *kafka.ClusterInfo, id int32) (kafka.Broker, error) {
+	for _, b := range info.Brokers {
+		if b.ID == id {
+			return b, nil
+		}
+	}
+	return kafka.Broker{}, apierr.New(http.StatusNotFound, 404, "Broker %d cannot be found.", id)
+}
+
+// brokerConfigs answers GET /brokers/-/configs, /brokers/{id}/configs and
+// /brokers/{id}/configs/{name}.
 func (c *call) brokerConfigs(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
+	info, err := c.cluster.Describe(ctx)
+	if err != nil {
+		return c.fail(kafka.ClientError(err)), nil
+	}
+	ids := make([]int32, 0, len(info.Brokers))
+	if c.route.BrokerID == nil {
+		for _, b := range info.Brokers {
+			ids = append(ids, b.ID)
+		}
+	} else {
+		if _, err := adminFindBroker(&info, *c.route.BrokerID); err != nil {
+			return c.fail(err), nil
+		}
+		ids = append(ids, *c.route.BrokerID)
+	}
+	var out []kafkarest.BrokerConfig
+	for _, id := range ids {
+		es, err := c.cluster.BrokerConfigs(ctx, id)
+		if err != nil {
+			return c.fail(kafka.ClientError(err)), nil
+		}
+		for _, e := range es {
+			out = append(out, kafkarest.BrokerConfig{BrokerID: id, Config: adminConfig(e)})
+		}
+	}
+	links := c.adminLinks()
+	switch {
+	case c.route.BrokerID == nil:
+		return c.adminAnswer(links.BrokerConfigList(info.ID, -1, out)), nil
+	case c.route.Config == "":
+		return c.adminAnswer(links.BrokerConfigList(info.ID, *c.route.BrokerID, out)), nil
+	}
+	for _, bc := range out {
+		if bc.Name == c.route.Config {
+			return c.adminAnswer(links.BrokerConfig(info.ID, bc)), nil
+		}
+	}
+	return c.fail(apierr.New(http.StatusNotFound, 404, "Config %s cannot be found for broker %d.", c.route.Config, *c.route.BrokerID)), nil
 }
 
+func adminConfig(e kafka.ConfigEntry) kafkarest.Config {
+	out := kafkarest.Config{
+		Name: e.Name, Value: e.Value, Source: e.Source,
+		ReadOnly: e.ReadOnly, Default: e.Default, Sensitive: e.Sensitive,
+	}
+	for _, s := range e.Synonyms {
+		out.Synonyms = append(out.Synonyms, kafkarest.ConfigSynonym{Name: s.Name, Value: s.Value, Source: s.Source})
+	}
+	return out
+}
+
+// createTopic answers POST /topics (v3) and POST /admin/topics (v2). The
+// topic is named in the body, so the policy is asked once it is parsed.
 func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
+	check := kafkarest.CheckJSONContentType
+	if c.route.API == "v2" {
+		check = kafkarest.CheckV2JSONContentType
+	}
+	return c.expectBody(ctx, check, false, func(ctx context.Context, body []byte) *Response {
+		req, err := kafkarest.ParseCreateTopic(body)
+		if err != nil {
+			return c.fail(err)
+		}
+		if c.route.API == "v2" && (req.ValidateOnly || req.Configs != nil || req.Assignment != nil) {
+			return c.fail(apierr.BadRequest("the bridge's NewTopic has only topic_name, partitions_count and replication_factor"))
+		}
+		if deny := c.authorize(ctx, kafkarest.OpCreate, kafkarest.ResourceTopic, req.Name); deny != nil {
+			return deny
+		}
+		t, err := c.adminNewTopic(ctx, &req)
+		if err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		if err := c.cluster.CreateTopic(ctx, t, req.ValidateOnly); err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		if c.route.API == "v2" {
+			return c.adminRespond(http.StatusCreated, nil)
+		}
+		rf := t.ReplicationFactor
+		if len(t.Assignment) > 0 {
+			rf = len(t.Assignment[0])
+		}
+		links := c.adminLinks()
+		b, err := links.Topic(c.cluster.ID(), kafkarest.Topic{
+			Name: t.Name, ReplicationFactor: rf, Partitions: make([]kafkarest.Partition, t.Partitions),
+		})
+		if err != nil {
+			return c.fail(err)
+		}
+		if req.ValidateOnly {
+			return c.adminRespond(http.StatusOK, b) // a dry run: nothing created
+		}
+		resp := c.adminRespond(http.StatusCreated, b)
+		resp.Headers["location"] = links.TopicSelf(c.cluster.ID(), t.Name)
+		return resp
+	})
 }
 
+// adminNewTopic fills in the counts the request left to the broker, from the
+// broker's num.partitions and default.replication.factor, so that the answer
+// can say what was created (or, in a dry run, would be).
+func (c *call) adminNewTopic(ctx context.Context, req *kafkarest.CreateTopicRequest) (kafka.NewTopic, error) {
+	t := kafka.NewTopic{Name: req.Name, Configs: req.Configs, Assignment: req.Assignment}
+	if req.Assignment != nil {
+		t.Partitions = len(req.Assignment)
+		return t, nil
+	}
+	if req.Partitions != nil && req.ReplicationFactor != nil {
+		t.Partitions, t.ReplicationFactor = int(*req.Partitions), int(*req.ReplicationFactor)
+		return t, nil
+	}
+	info, err := c.cluster.Describe(ctx)
+	if err != nil {
+		return t, err
+	}
+	if len(info.Brokers) == 0 {
+		return t, apierr.New(http.StatusServiceUnavailable, 50003, "The Kafka cluster reports no brokers; retry later.")
+	}
+	broker := info.Brokers[0].ID
+	if _, err := adminFindBroker(&info, info.ControllerID); err == nil {
+		broker = info.ControllerID
+	}
+	es, err := c.cluster.BrokerConfigs(ctx, broker)
+	if err != nil {
+		return t, err
+	}
+	t.Partitions, t.ReplicationFactor = 1, 1 // Kafka's defaults, should the broker not say
+	for _, e := range es {
+		if e.Value == nil {
+			continue
+		}
+		n, err := strconv.Atoi(*e.Value)
+		if err != nil || n < 1 {
+			continue
+		}
+		switch e.Name {
+		case "num.partitions":
+			t.Partitions = n
+		case "default.replication.factor":
+			t.ReplicationFactor = n
+		}
+	}
+	if req.Partitions != nil {
+		t.Partitions = int(*req.Partitions)
+	}
+	if req.ReplicationFactor != nil {
+		t.ReplicationFactor = int(*req.ReplicationFactor)
+	}
+	return t, nil
+}
+
+// deleteTopic answers DELETE /topics/{topic_name}.
 func (c *call) deleteTopic(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
+	if err := c.cluster.DeleteTopic(ctx, c.route.Topic); err != nil {
+		return c.fail(kafka.ClientError(err)), nil
+	}
+	return c.adminRespond(http.StatusNoContent, nil), nil
 }
 
+// updatePartitionCount answers PATCH /topics/{topic_name}: more partitions.
 func (c *call) updatePartitionCount(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
-}
-
-func (c *call) topicConfigs(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
-}
-
-func (c *call) alterTopicConfigs(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
-}
-
-func (c *call) partitions(ctx context.Context) (*Response, BodyFunc) {
-	return c.fail(errNotImplemented), nil
+	return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+		n, err := kafkarest.ParsePartitionsCount(body)
+		if err != nil {
+			return c.fail(err)
+		}
+		t, err := c.cluster.Topic(ctx, c.route.Topic)
+		if err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		if int(n) <= len(t.Partitions) {
+			return c.fail(apierr.New(http.StatusBadRequest, 40002,
+				"Topic already has %d partitions; partitions_count must be larger to add partitions (Kafka cannot remove them), got %d.",
+				len(t.Partitions), n))
+		}
+		if err := c.cluster.CreatePartitions(ctx, t.Name, int(n)); err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		out := restTopic(&t)
+		for i := len(out.Partitions); i < int(n); i++ {
+			out.Partitions = append(out.Partitions, kafkarest.Partition{ID: int32(i), Leader: -1})
+		}
+		return c.adminAnswer(c.adminLinks().Topic(c.cluster.ID(), out))
+	})
 }

@@ -15,9 +15,53 @@ import (
 // describe answers the metadata endpoints.
 func (c *call) describe(ctx context.Context) (*Response, BodyFunc) {
 	if c.route.API == "v2" {
-		return c.fail(errNotImplemented), nil
+		return c.describeV2(ctx), nil
 	}
 	return c.describeV3(ctx), nil
+}
+
+// describeV2 answers the bridge's GET /topics, /topics/{t} and
+// /topics/{t}/partitions. Like the bridge, the topic list leaves out
+// Kafka's internal topics.
+func (c *call) describeV2(ctx context.Context) *Response {
+	switch c.route.Action {
+	case kafkarest.ListTopics:
+		ts, err := c.cluster.Topics(ctx)
+		if err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		names := make([]string, 0, len(ts))
+		for _, t := range ts {
+			if !t.Internal {
+				names = append(names, t.Name)
+			}
+		}
+		return c.adminAnswer(kafkarest.V2TopicNames(names))
+	case kafkarest.GetTopic, kafkarest.ListPartitions:
+		t, err := c.cluster.Topic(ctx, c.route.Topic)
+		if err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		ps := make([]kafkarest.V2Partition, len(t.Partitions))
+		for i := range t.Partitions {
+			ps[i] = restV2Partition(&t.Partitions[i])
+		}
+		if c.route.Action == kafkarest.ListPartitions {
+			return c.adminAnswer(kafkarest.V2PartitionList(ps))
+		}
+		byTopic, err := c.cluster.TopicConfigs(ctx, []string{t.Name})
+		if err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		configs := map[string]string{}
+		for _, e := range byTopic[t.Name] {
+			if e.Value != nil {
+				configs[e.Name] = *e.Value
+			}
+		}
+		return c.adminAnswer(kafkarest.V2Topic(t.Name, configs, ps))
+	}
+	return c.fail(apierr.NotFound)
 }
 
 func (c *call) describeV3(ctx context.Context) *Response {

@@ -31,6 +31,7 @@ type fakeCluster struct {
 	topics      map[string]kafka.TopicInfo
 	deliver     func(i int, m kafka.Message) kafka.Delivery
 	read        func(req kafka.ReadRequest) (kafka.ReadResult, error) // stateless reads (read_test.go)
+	admin       adminFake                                             // state of the admin endpoints (admin_test.go)
 
 	mu       sync.Mutex
 	produced []kafka.Message

@@ -40,3 +40,10 @@ func (c *ttlCache[T]) get(key string, load func() (T, error)) (T, error) {
 	c.mu.Unlock()
 	return v, nil
 }
+
+// forget drops key, so that the next get loads it afresh (after a change).
+func (c *ttlCache[T]) forget(key string) {
+	c.mu.Lock()
+	delete(c.m, key)
+	c.mu.Unlock()
+}

@@ -229,7 +229,7 @@ func (c *Client) describeTopics(ctx context.Context, names []string) ([]TopicInf
 			}
 			continue // deleted between the two calls: leave it out
 		}
-		t := TopicInfo{Name: d.Name, Internal: d.IsInternal}
+		t := TopicInfo{Name: d.Name, Internal: d.IsInternal || internalTopics[d.Name]}
 		for _, p := range d.Partitions {
 			pi := PartitionInfo{ID: int32(p.Partition), Leader: -1}
 			if p.Leader != nil {

@@ -33,6 +33,7 @@ var (
 	groupNotFound  = mapping{http.StatusNotFound, 40405, 0, "The consumer group cannot be found."}
 	groupActive    = mapping{http.StatusConflict, 40903, 0, "Kafka refused the offset commit: the consumer group has active members or is rebalancing, and then only its members may commit."}
 	metadataTooBig = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the offset: its metadata is longer than the broker accepts (offset.metadata.max.bytes)."}
+	adminRejected  = mapping{http.StatusBadRequest, 40002, 0, "Kafka rejected the request."}
 )
 
 // errorTable maps Kafka error codes (broker and librdkafka-local) to what the
@@ -85,6 +86,28 @@ var errorTable = map[ck.ErrorCode]mapping{
 	ck.ErrCoordinatorLoadInProgress: unavailable,
 	ck.ErrOffsetOutOfRange:          outOfRange,
 	ck.ErrAutoOffsetReset:           outOfRange,
+	ck.ErrTopicAlreadyExists:        adminRejected,
+	ck.ErrInvalidPartitions:         adminRejected,
+	ck.ErrInvalidReplicationFactor:  adminRejected,
+	ck.ErrInvalidReplicaAssignment:  adminRejected,
+	ck.ErrInvalidConfig:             adminRejected,
+	ck.ErrTopicException:            adminRejected,
+	ck.ErrInvalidRequest:            adminRejected,
+	ck.ErrTopicDeletionDisabled:     adminRejected,
+}
+
+// kafkaMessage lists the codes whose message from the broker is written for
+// the client (it names the topic, the config, the bad value): the client sees
+// it instead of the table's generic one.
+var kafkaMessage = map[ck.ErrorCode]bool{
+	ck.ErrTopicAlreadyExists:       true,
+	ck.ErrInvalidPartitions:        true,
+	ck.ErrInvalidReplicationFactor: true,
+	ck.ErrInvalidReplicaAssignment: true,
+	ck.ErrInvalidConfig:            true,
+	ck.ErrTopicException:           true,
+	ck.ErrInvalidRequest:           true,
+	ck.ErrPolicyViolation:          true,
 }
 
 // detailer is an error of this package that carries a client-safe message
@@ -107,6 +130,9 @@ func ClientError(err error) *apierr.Error {
 	case errors.As(err, &ke):
 		if mm, ok := errorTable[ke.Code()]; ok {
 			m = mm
+		}
+		if msg := ke.String(); kafkaMessage[ke.Code()] && msg != ke.Code().String() {
+			m.message = msg
 		}
 	case errors.Is(err, context.DeadlineExceeded):
 		m = timedOut

@@ -208,21 +208,6 @@ func decodeV2(body []byte, v any) error {
 	return nil
 }
 
-func jsonKind(goKind string) string {
-	switch {
-	case strings.HasPrefix(goKind, "int"):
-		return "an integer"
-	case goKind == "bool":
-		return "a boolean"
-	case goKind == "string":
-		return "a string"
-	case goKind == "slice":
-		return "an array"
-	default:
-		return "an object"
-	}
-}
-
 func topicInBody(t string) error {
 	if err := ValidateTopicName(t); err != nil {
 		var e *apierr.Error

@@ -1,0 +1,97 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/kafkarest"
+)
+
+// topicConfigs answers GET /topics/-/configs, /topics/{t}/configs and
+// /topics/{t}/configs/{name}.
+func (c *call) topicConfigs(ctx context.Context) (*Response, BodyFunc) {
+	links := c.adminLinks()
+	cid := c.cluster.ID()
+	names := []string{c.route.Topic}
+	if c.route.Action == kafkarest.ListAllTopicConfigs {
+		ts, err := c.cluster.Topics(ctx)
+		if err != nil {
+			return c.fail(kafka.ClientError(err)), nil
+		}
+		names = names[:0]
+		for _, t := range ts {
+			names = append(names, t.Name)
+		}
+	}
+	byTopic, err := c.cluster.TopicConfigs(ctx, names)
+	if err != nil {
+		return c.fail(kafka.ClientError(err)), nil
+	}
+	var out []kafkarest.TopicConfig
+	for _, n := range names { // names are sorted; each topic's configs too
+		for _, e := range byTopic[n] {
+			out = append(out, kafkarest.TopicConfig{Topic: n, Config: adminConfig(e)})
+		}
+	}
+	if c.route.Action != kafkarest.GetTopicConfig {
+		return c.adminAnswer(links.TopicConfigList(cid, c.route.Topic, out)), nil
+	}
+	for _, tc := range out {
+		if tc.Name == c.route.Config {
+			return c.adminAnswer(links.TopicConfig(cid, tc)), nil
+		}
+	}
+	return c.fail(apierr.New(http.StatusNotFound, 404, "Config %s cannot be found for topic %s.", c.route.Config, c.route.Topic)), nil
+}
+
+// alterTopicConfigs answers PUT and DELETE /topics/{t}/configs/{name} and
+// POST /topics/{t}/configs:alter, all with incremental alter configs.
+func (c *call) alterTopicConfigs(ctx context.Context) (*Response, BodyFunc) {
+	switch c.route.Action {
+	case kafkarest.ResetTopicConfig:
+		return c.changeTopicConfigs(ctx, []kafkarest.ConfigChange{{Name: c.route.Config, Delete: true}}, false), nil
+	case kafkarest.UpdateTopicConfig:
+		return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+			v, err := kafkarest.ParseConfigValue(body)
+			if err != nil {
+				return c.fail(err)
+			}
+			return c.changeTopicConfigs(ctx, []kafkarest.ConfigChange{{Name: c.route.Config, Value: v}}, false)
+		})
+	default:
+		return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+			req, err := kafkarest.ParseAlterConfigs(body)
+			if err != nil {
+				return c.fail(err)
+			}
+			return c.changeTopicConfigs(ctx, req.Changes, req.ValidateOnly)
+		})
+	}
+}
+
+// changeTopicConfigs checks that the topic exists and that it has every
+// named config (Kafka would silently accept deleting an unknown one), then
+// alters them all at once: a bad value leaves every config as it was.
+func (c *call) changeTopicConfigs(ctx context.Context, changes []kafkarest.ConfigChange, validateOnly bool) *Response {
+	byTopic, err := c.cluster.TopicConfigs(ctx, []string{c.route.Topic})
+	if err != nil {
+		return c.fail(kafka.ClientError(err))
+	}
+	known := map[string]bool{}
+	for _, e := range byTopic[c.route.Topic] {
+		known[e.Name] = true
+	}
+	out := make([]kafka.ConfigChange, len(changes))
+	for i, ch := range changes {
+		if !known[ch.Name] {
+			return c.fail(apierr.New(http.StatusBadRequest, 40002, "Unknown topic config name: %s.", ch.Name))
+		}
+		out[i] = kafka.ConfigChange{Name: ch.Name, Value: ch.Value, Delete: ch.Delete}
+	}
+	if err := c.cluster.AlterTopicConfigs(ctx, c.route.Topic, out, validateOnly); err != nil {
+		return c.fail(kafka.ClientError(err))
+	}
+	return c.adminRespond(http.StatusNoContent, nil)
+}

@@ -1,0 +1,374 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/topicgate/topicgate/e2e/speccheck"
+	"github.com/topicgate/topicgate/pkg/gateway"
+	"github.com/topicgate/topicgate/pkg/kafka"
+	"github.com/topicgate/topicgate/pkg/policy"
+)
+
+// adminSpecs loads the two API specs beside the repository, or skips.
+func adminSpecs(t *testing.T) (v3, v2 *speccheck.Spec) {
+	t.Helper()
+	load := func(p string) *speccheck.Spec {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			t.Skipf("spec not found at %s", p)
+		}
+		s, err := speccheck.Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	return load("../../../shared/specs/confluent-kafka-rest-v3.openapi.yaml"), load("../../../shared/specs/strimzi-kafka-bridge.openapi.json")
+}
+
+// adminRequest builds a request with the demo key; body "" means none.
+func adminRequest(method, path, contentType, body string) *gateway.Request {
+	r := get(path, map[string]string{"authorization": demoAuth})
+	r.Method = method
+	r.Headers[":method"] = method
+	if body != "" {
+		r.EndOfStream = false
+		r.Headers["content-type"] = contentType
+	}
+	return r
+}
+
+const adminV3 = "/kafka/v3/clusters/lkc-1"
+
+// adminWithReplicas gives orders' partitions replicas: partition 0 on
+// brokers 1 (leader, in sync) and 2 (not in sync).
+func adminWithReplicas(f *fakeCluster) {
+	t := f.topics["orders"]
+	t.Partitions[0].Replicas, t.Partitions[0].ISR = []int32{1, 2}, []int32{1}
+	f.topics["orders"] = t
+	f.admin.offsets = map[string][2]int64{"orders/0": {3, 42}}
+}
+
+func TestAdmin_Endpoints(t *testing.T) {
+	specV3, specV2 := adminSpecs(t)
+	const js = "application/json"
+	const v2js = "application/vnd.kafka.json.v2+json"
+	tests := []struct {
+		name               string
+		method, path       string
+		contentType, body  string
+		setup              func(f *fakeCluster)
+		deny               string // an operation the policy denies
+		status             int
+		v3Schema, v2Schema string         // the body's schema, when it has one
+		want               map[string]any // top-level fields of the body
+		code               int            // error_code of an error body
+		message            string         // part of the error's message
+		check              func(t *testing.T, f *fakeCluster, resp *gateway.Response)
+	}{
+		// Brokers.
+		{name: "list brokers", method: "GET", path: adminV3 + "/brokers", status: 200, v3Schema: "BrokerDataList"},
+		{name: "get broker", method: "GET", path: adminV3 + "/brokers/1", status: 200, v3Schema: "BrokerData",
+			want: map[string]any{"broker_id": 1.0, "host": "b1", "port": 9092.0}},
+		{name: "unknown broker", method: "GET", path: adminV3 + "/brokers/9", status: 404, code: 404, message: "Broker 9 cannot be found."},
+		{name: "broker configs", method: "GET", path: adminV3 + "/brokers/1/configs", status: 200, v3Schema: "BrokerConfigDataList",
+			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
+				data := jsonDocs(t, resp.Body)[0]["data"].([]any)
+				secret := data[2].(map[string]any)
+				if secret["name"] != "ssl.key.password" || secret["value"] != nil || secret["is_sensitive"] != true {
+					t.Errorf("sensitive config rendered as %v", secret)
+				}
+			}},
+		{name: "all brokers' configs", method: "GET", path: adminV3 + "/brokers/-/configs", status: 200, v3Schema: "BrokerConfigDataList"},
+		{name: "broker config", method: "GET", path: adminV3 + "/brokers/1/configs/num.partitions", status: 200, v3Schema: "BrokerConfigData",
+			want: map[string]any{"name": "num.partitions", "value": "1", "is_read_only": true, "source": "STATIC_BROKER_CONFIG", "broker_id": 1.0}},
+		{name: "unknown broker config", method: "GET", path: adminV3 + "/brokers/1/configs/nope", status: 404, code: 404, message: "Config nope cannot be found for broker 1."},
+		{name: "configs of an unknown broker", method: "GET", path: adminV3 + "/brokers/7/configs", status: 404, code: 404},
+
+		// Create.
+		{name: "create topic", method: "POST", path: adminV3 + "/topics", contentType: js,
+			body:   `{"topic_name":"new","partitions_count":2,"replication_factor":1,"configs":[{"name":"cleanup.policy","value":"compact"}]}`,
+			status: 201, v3Schema: "TopicData", want: map[string]any{"topic_name": "new", "partitions_count": 2.0, "replication_factor": 1.0},
+			check: func(t *testing.T, f *fakeCluster, resp *gateway.Response) {
+				if resp.Headers["location"] != "https://gw.example.com"+adminV3+"/topics/new" {
+					t.Errorf("location %q", resp.Headers["location"])
+				}
+				if len(f.topics["new"].Partitions) != 2 || f.admin.overrides["new"]["cleanup.policy"] != "compact" {
+					t.Errorf("created %+v with overrides %v", f.topics["new"], f.admin.overrides["new"])
+				}
+			}},
+		{name: "create with the broker's defaults", method: "POST", path: adminV3 + "/topics", contentType: js, body: `{"topic_name":"dflt"}`,
+			status: 201, v3Schema: "TopicData", want: map[string]any{"partitions_count": 1.0, "replication_factor": 1.0}},
+		{name: "create with replicas assignments", method: "POST", path: adminV3 + "/topics", contentType: js,
+			body: `{"topic_name":"placed","replicas_assignments":{"0":[1],"1":[1]}}`, status: 201, v3Schema: "TopicData",
+			want: map[string]any{"partitions_count": 2.0, "replication_factor": 1.0}},
+		{name: "dry run creates nothing", method: "POST", path: adminV3 + "/topics", contentType: js,
+			body: `{"topic_name":"dry","partitions_count":3,"replication_factor":1,"validate_only":true}`, status: 200, v3Schema: "TopicData",
+			check: func(t *testing.T, f *fakeCluster, _ *gateway.Response) {
+				if _, ok := f.topics["dry"]; ok || len(f.admin.created) != 1 || !f.admin.created[0].validateOnly {
+					t.Errorf("dry run: topics %v, calls %+v", f.topics, f.admin.created)
+				}
+			}},
+		{name: "create an existing topic", method: "POST", path: adminV3 + "/topics", contentType: js, body: `{"topic_name":"orders"}`,
+			status: 400, code: 40002, message: "Topic 'orders' already exists."},
+		{name: "create with an invalid name", method: "POST", path: adminV3 + "/topics", contentType: js, body: `{"topic_name":"a b"}`,
+			status: 400, code: 40002, message: "contains a character other than"},
+		{name: "create without a name", method: "POST", path: adminV3 + "/topics", contentType: js, body: `{"partitions_count":1}`,
+			status: 400, code: 40002, message: "topic_name is required."},
+		{name: "create with no partitions", method: "POST", path: adminV3 + "/topics", contentType: js, body: `{"topic_name":"z","partitions_count":0}`,
+			status: 400, code: 40002, message: "partitions_count must be between 1 and"},
+		{name: "create with a negative replication factor", method: "POST", path: adminV3 + "/topics", contentType: js,
+			body: `{"topic_name":"z","replication_factor":-1}`, status: 400, code: 40002, message: "replication_factor must be between 1 and"},
+		{name: "create with a bad config value", method: "POST", path: adminV3 + "/topics", contentType: js,
+			body: `{"topic_name":"z","configs":[{"name":"retention.ms","value":"soon"}]}`, status: 400, code: 40002,
+			message: "Invalid value soon for configuration retention.ms"},
+		{name: "create with a count of the wrong type", method: "POST", path: adminV3 + "/topics", contentType: js,
+			body: `{"topic_name":"z","partitions_count":"3"}`, status: 400, code: 400, message: "partitions_count must be an integer"},
+		{name: "create with malformed JSON", method: "POST", path: adminV3 + "/topics", contentType: js, body: `{"topic_name":`,
+			status: 400, code: 400, message: "not valid JSON"},
+		{name: "create with the wrong media type", method: "POST", path: adminV3 + "/topics", contentType: "text/plain", body: `{}`,
+			status: 415, code: 415},
+		{name: "create denied by the policy", method: "POST", path: adminV3 + "/topics", contentType: js, body: `{"topic_name":"nope"}`,
+			deny: "CREATE", status: 403, code: 40301},
+
+		// Delete and partitions count.
+		{name: "delete topic", method: "DELETE", path: adminV3 + "/topics/audit", status: 204,
+			check: func(t *testing.T, f *fakeCluster, resp *gateway.Response) {
+				if _, ok := f.topics["audit"]; ok || len(resp.Body) != 0 {
+					t.Errorf("audit still there (%v) or body %q", f.topics, resp.Body)
+				}
+			}},
+		{name: "delete an unknown topic", method: "DELETE", path: adminV3 + "/topics/nope", status: 404, code: 40403},
+		{name: "add partitions", method: "PATCH", path: adminV3 + "/topics/orders", contentType: js, body: `{"partitions_count":5}`,
+			status: 200, v3Schema: "TopicData", want: map[string]any{"partitions_count": 5.0},
+			check: func(t *testing.T, f *fakeCluster, _ *gateway.Response) {
+				if diff := cmp.Diff([]int{5}, f.admin.raisedTo); diff != "" {
+					t.Errorf("CreatePartitions calls (-want +got):\n%s", diff)
+				}
+			}},
+		{name: "as many partitions as there are", method: "PATCH", path: adminV3 + "/topics/orders", contentType: js, body: `{"partitions_count":3}`,
+			status: 400, code: 40002, message: "Topic already has 3 partitions",
+			check: func(t *testing.T, f *fakeCluster, _ *gateway.Response) {
+				if len(f.admin.raisedTo) != 0 {
+					t.Errorf("CreatePartitions called: %v", f.admin.raisedTo)
+				}
+			}},
+		{name: "fewer partitions", method: "PATCH", path: adminV3 + "/topics/orders", contentType: js, body: `{"partitions_count":1}`,
+			status: 400, code: 40002, message: "Kafka cannot remove them"},
+		{name: "partitions count missing", method: "PATCH", path: adminV3 + "/topics/orders", contentType: js, body: `{}`,
+			status: 400, code: 40002, message: "partitions_count is required."},
+		{name: "more partitions of an unknown topic", method: "PATCH", path: adminV3 + "/topics/nope", contentType: js, body: `{"partitions_count":5}`,
+			status: 404, code: 40403},
+
+		// Topic configs.
+		{name: "topic configs", method: "GET", path: adminV3 + "/topics/orders/configs", status: 200, v3Schema: "TopicConfigDataList"},
+		{name: "all topics' configs", method: "GET", path: adminV3 + "/topics/-/configs", status: 200, v3Schema: "TopicConfigDataList",
+			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
+				if n := len(jsonDocs(t, resp.Body)[0]["data"].([]any)); n != 6 {
+					t.Errorf("%d configs, want 3 for each of 2 topics", n)
+				}
+			}},
+		{name: "topic config", method: "GET", path: adminV3 + "/topics/orders/configs/retention.ms", status: 200, v3Schema: "TopicConfigData",
+			want: map[string]any{"name": "retention.ms", "value": "604800000", "topic_name": "orders", "is_default": true}},
+		{name: "unknown topic config", method: "GET", path: adminV3 + "/topics/orders/configs/nope", status: 404, code: 404,
+			message: "Config nope cannot be found for topic orders."},
+		{name: "configs of an unknown topic", method: "GET", path: adminV3 + "/topics/nope/configs", status: 404, code: 40403},
+		{name: "set a config", method: "PUT", path: adminV3 + "/topics/orders/configs/retention.ms", contentType: js, body: `{"value":"1000"}`,
+			status: 204, check: adminWantOverrides(map[string]string{"retention.ms": "1000"})},
+		{name: "set a config to a bad value", method: "PUT", path: adminV3 + "/topics/orders/configs/retention.ms", contentType: js,
+			body: `{"value":"soon"}`, status: 400, code: 40002, message: "Invalid value soon for configuration retention.ms",
+			check: adminWantOverrides(nil)},
+		{name: "set an unknown config", method: "PUT", path: adminV3 + "/topics/orders/configs/nope", contentType: js, body: `{"value":"1"}`,
+			status: 400, code: 40002, message: "Unknown topic config name: nope.", check: adminWantOverrides(nil)},
+		{name: "set a config without a value", method: "PUT", path: adminV3 + "/topics/orders/configs/retention.ms", contentType: js,
+			body: `{"value":null}`, status: 400, code: 40002, message: "value is required"},
+		{name: "reset a config", method: "DELETE", path: adminV3 + "/topics/orders/configs/retention.ms", status: 204,
+			setup: func(f *fakeCluster) {
+				f.admin.overrides = map[string]map[string]string{"orders": {"retention.ms": "5"}}
+			},
+			check: adminWantOverrides(map[string]string{})},
+		{name: "alter configs", method: "POST", path: adminV3 + "/topics/orders/configs:alter", contentType: js,
+			body: `{"data":[{"name":"retention.ms","operation":"DELETE"},{"name":"cleanup.policy","value":"compact"}]}`,
+			setup: func(f *fakeCluster) {
+				f.admin.overrides = map[string]map[string]string{"orders": {"retention.ms": "5"}}
+			},
+			status: 204, check: adminWantOverrides(map[string]string{"cleanup.policy": "compact"})},
+		{name: "alter configs, one bad value", method: "POST", path: adminV3 + "/topics/orders/configs:alter", contentType: js,
+			body:   `{"data":[{"name":"retention.ms","value":"7"},{"name":"cleanup.policy","value":"sometimes"}]}`,
+			status: 400, code: 40002, message: "Invalid value sometimes for configuration cleanup.policy", check: adminWantOverrides(nil)},
+		{name: "alter configs, dry run", method: "POST", path: adminV3 + "/topics/orders/configs:alter", contentType: js,
+			body: `{"data":[{"name":"retention.ms","value":"7"}],"validate_only":true}`, status: 204, check: adminWantOverrides(nil)},
+		{name: "alter configs, bad operation", method: "POST", path: adminV3 + "/topics/orders/configs:alter", contentType: js,
+			body: `{"data":[{"name":"retention.ms","value":"7","operation":"APPEND"}]}`, status: 400, code: 40002,
+			message: "operation must be SET or DELETE"},
+		{name: "alter configs, nothing to do", method: "POST", path: adminV3 + "/topics/orders/configs:alter", contentType: js,
+			body: `{"data":[]}`, status: 400, code: 40002},
+		{name: "alter configs, empty body", method: "POST", path: adminV3 + "/topics/orders/configs:alter", contentType: js,
+			body: ` `, status: 422, code: 422},
+
+		// Partitions.
+		{name: "partition", method: "GET", path: adminV3 + "/topics/orders/partitions/1", status: 200, v3Schema: "PartitionData",
+			want: map[string]any{"partition_id": 1.0}},
+		{name: "unknown partition", method: "GET", path: adminV3 + "/topics/orders/partitions/7", status: 404, code: 40403},
+		{name: "partition offsets", method: "GET", path: adminV3 + "/topics/orders/partitions/0/offset?offset_type=earliest_and_latest",
+			setup: adminWithReplicas, status: 200, v3Schema: "PartitionWithOffsetsData",
+			want: map[string]any{"earliest_offset": 3.0, "latest_offset": 42.0, "kind": "KafkaPartitionWithOffsets"}},
+		{name: "partition offsets, bad offset type", method: "GET", path: adminV3 + "/topics/orders/partitions/0/offset?offset_type=middle",
+			status: 400, code: 400, message: "offset_type must be"},
+		{name: "offsets of an unknown partition", method: "GET", path: adminV3 + "/topics/orders/partitions/9/offset", status: 404, code: 40403},
+		{name: "replicas", method: "GET", path: adminV3 + "/topics/orders/partitions/0/replicas", setup: adminWithReplicas,
+			status: 200, v3Schema: "ReplicaDataList",
+			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
+				data := jsonDocs(t, resp.Body)[0]["data"].([]any)
+				var got []string
+				for _, d := range data {
+					m := d.(map[string]any)
+					got = append(got, strings.Join([]string{adminJSON(m["broker_id"]), adminJSON(m["is_leader"]), adminJSON(m["is_in_sync"])}, " "))
+				}
+				if diff := cmp.Diff([]string{"1 true true", "2 false false"}, got); diff != "" {
+					t.Errorf("replicas (-want +got):\n%s", diff)
+				}
+			}},
+		{name: "replica", method: "GET", path: adminV3 + "/topics/orders/partitions/0/replicas/2", setup: adminWithReplicas,
+			status: 200, v3Schema: "ReplicaData", want: map[string]any{"broker_id": 2.0, "is_leader": false}},
+		{name: "unknown replica", method: "GET", path: adminV3 + "/topics/orders/partitions/0/replicas/5", setup: adminWithReplicas,
+			status: 404, code: 404},
+
+		// The Strimzi bridge (v2).
+		{name: "v2 topics", method: "GET", path: "/topics", status: 200,
+			setup: func(f *fakeCluster) {
+				f.topics["__consumer_offsets"] = kafka.TopicInfo{Name: "__consumer_offsets", Internal: true}
+			},
+			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
+				if got := string(resp.Body); got != `["audit","orders"]` {
+					t.Errorf("body %s", got)
+				}
+				if ct := resp.Headers["content-type"]; ct != "application/vnd.kafka.v2+json" {
+					t.Errorf("content-type %q", ct)
+				}
+			}},
+		{name: "v2 topic", method: "GET", path: "/topics/orders", setup: adminWithReplicas, status: 200, v2Schema: "TopicMetadata",
+			want: map[string]any{"name": "orders", "configs": map[string]any{"cleanup.policy": "delete", "max.message.bytes": "1048588", "retention.ms": "604800000"}}},
+		{name: "v2 unknown topic", method: "GET", path: "/topics/nope", status: 404, code: 404},
+		{name: "v2 partitions", method: "GET", path: "/topics/orders/partitions", setup: adminWithReplicas, status: 200,
+			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
+				var ps []map[string]any
+				if err := json.Unmarshal(resp.Body, &ps); err != nil || len(ps) != 3 {
+					t.Fatalf("body %s: %v", resp.Body, err)
+				}
+				for _, p := range ps {
+					b, _ := json.Marshal(p)
+					if err := specV2.Check("PartitionMetadata", b); err != nil {
+						t.Error(err)
+					}
+				}
+			}},
+		{name: "v2 partition", method: "GET", path: "/topics/orders/partitions/0", setup: adminWithReplicas, status: 200, v2Schema: "PartitionMetadata",
+			want: map[string]any{"partition": 0.0, "leader": 1.0, "replicas": []any{
+				map[string]any{"broker": 1.0, "leader": true, "in_sync": true},
+				map[string]any{"broker": 2.0, "leader": false, "in_sync": false}}}},
+		{name: "v2 unknown partition", method: "GET", path: "/topics/orders/partitions/4", status: 404, code: 404},
+		{name: "v2 offsets", method: "GET", path: "/topics/orders/partitions/0/offsets", setup: adminWithReplicas, status: 200,
+			v2Schema: "OffsetsSummary", want: map[string]any{"beginning_offset": 3.0, "end_offset": 42.0}},
+		{name: "v2 create topic", method: "POST", path: "/admin/topics", contentType: v2js, body: `{"topic_name":"v2new","partitions_count":2}`,
+			status: 201,
+			check: func(t *testing.T, f *fakeCluster, resp *gateway.Response) {
+				if len(f.topics["v2new"].Partitions) != 2 || len(resp.Body) != 0 {
+					t.Errorf("created %+v, body %q", f.topics["v2new"], resp.Body)
+				}
+			}},
+		{name: "v2 create topic as application/json", method: "POST", path: "/admin/topics", contentType: js, body: `{"topic_name":"v2new"}`,
+			status: 415, code: 415},
+		{name: "v2 create topic with v3 fields", method: "POST", path: "/admin/topics", contentType: v2js,
+			body: `{"topic_name":"v2new","validate_only":true}`, status: 400, code: 400},
+		{name: "v2 create an existing topic", method: "POST", path: "/admin/topics", contentType: v2js, body: `{"topic_name":"orders"}`,
+			status: 400, code: 400, message: "already exists"},
+		{name: "v2 create denied", method: "POST", path: "/admin/topics", contentType: v2js, body: `{"topic_name":"v2new"}`,
+			deny: "CREATE", status: 403, code: 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tt.setup != nil {
+				tt.setup(e.cluster)
+			}
+			if tt.deny != "" {
+				e.policy.decide = func(in *policy.Input) policy.Decision { return policy.Decision{Allow: in.Operation != tt.deny} }
+			}
+			var body []byte
+			if tt.body != "" {
+				body = []byte(tt.body)
+			}
+			resp := e.serve(t, adminRequest(tt.method, tt.path, tt.contentType, tt.body), body)
+			if resp.Status != tt.status {
+				t.Fatalf("status %d, want %d; body %s", resp.Status, tt.status, resp.Body)
+			}
+			if tt.code != 0 {
+				code, msg := errorBody(t, resp)
+				if code != tt.code || !strings.Contains(msg, tt.message) {
+					t.Errorf("error %d %q, want %d containing %q", code, msg, tt.code, tt.message)
+				}
+			}
+			for spec, schema := range map[*speccheck.Spec]string{specV3: tt.v3Schema, specV2: tt.v2Schema} {
+				if schema == "" {
+					continue
+				}
+				if err := spec.Check(schema, resp.Body); err != nil {
+					t.Errorf("body does not fit %s: %v\n%s", schema, err, resp.Body)
+				}
+			}
+			if tt.want != nil {
+				doc := jsonDocs(t, resp.Body)[0]
+				for k, want := range tt.want {
+					if diff := cmp.Diff(want, doc[k]); diff != "" {
+						t.Errorf("field %s (-want +got):\n%s", k, diff)
+					}
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, e.cluster, resp)
+			}
+		})
+	}
+}
+
+func adminJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// adminWantOverrides checks orders' config overrides afterwards (nil: none
+// were ever set).
+func adminWantOverrides(want map[string]string) func(t *testing.T, f *fakeCluster, _ *gateway.Response) {
+	return func(t *testing.T, f *fakeCluster, _ *gateway.Response) {
+		t.Helper()
+		if diff := cmp.Diff(want, f.admin.overrides["orders"]); diff != "" {
+			t.Errorf("orders' overrides (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// Creating a topic asks the policy about the topic named in the body, once,
+// and the policy sees it as the resource.
+func TestAdmin_CreateAsksThePolicyAboutTheNamedTopic(t *testing.T) {
+	e := newEnv(t)
+	body := `{"topic_name":"new","partitions_count":1,"replication_factor":1}`
+	resp := e.serve(t, adminRequest("POST", adminV3+"/topics", "application/json", body), []byte(body))
+	if resp.Status != http.StatusCreated {
+		t.Fatalf("status %d: %s", resp.Status, resp.Body)
+	}
+	seen := e.policy.seen()
+	if len(seen) != 1 {
+		t.Fatalf("%d decisions, want 1", len(seen))
+	}
+	in := seen[0]
+	if in.Action != "create_topic" || in.Operation != "CREATE" || in.Topic != "new" || in.Resource != (policy.Resource{Type: "TOPIC", Name: "new"}) {
+		t.Errorf("input: action %s, operation %s, topic %s, resource %+v", in.Action, in.Operation, in.Topic, in.Resource)
+	}
+}
