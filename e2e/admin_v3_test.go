@@ -58,17 +58,6 @@ func adminEventually(t *testing.T, what string, want any, read func() any) {
 	t.Fatalf("%s: %v, want %v", what, got, want)
 }
 
-// adminCreateTopics creates topics straight in Kafka and waits until the
-// broker describes each with all its partitions: CreateTopics returns once
-// the controller has committed them, a moment before the broker serves them.
-func adminCreateTopics(t *testing.T, topics ...stack.TopicSpec) {
-	t.Helper()
-	createTopics(t, topics...)
-	for _, ts := range topics {
-		adminEventually(t, "partitions of "+ts.Name, ts.Partitions, func() any { return adminPartitions(t, ts.Name) })
-	}
-}
-
 // adminTopicConfig is a topic's config value as Kafka reports it.
 func adminTopicConfig(t *testing.T, topic, name string) string {
 	t.Helper()
@@ -211,7 +200,7 @@ func TestAdminCreateTopic(t *testing.T) {
 }
 
 func TestAdminDeleteTopic(t *testing.T) {
-	adminCreateTopics(t, stack.TopicSpec{Name: "admin-delete", Partitions: 1})
+	createTopics(t, stack.TopicSpec{Name: "admin-delete", Partitions: 1})
 	decodeAs(t, as(t, "reader", "GET", v3("/topics/admin-delete"), "", ""), 200, v3spec, "TopicData", nil) // now cached
 	wantError(t, as(t, "reader", "DELETE", v3("/topics/admin-delete"), "", ""), 403, 40301)
 	r := as(t, "admin", "DELETE", v3("/topics/admin-delete"), "", "")
@@ -224,7 +213,7 @@ func TestAdminDeleteTopic(t *testing.T) {
 }
 
 func TestAdminPartitionCount(t *testing.T) {
-	adminCreateTopics(t, stack.TopicSpec{Name: "admin-grow", Partitions: 1})
+	createTopics(t, stack.TopicSpec{Name: "admin-grow", Partitions: 1})
 	var got adminTopic
 	decodeAs(t, as(t, "admin", "PATCH", v3("/topics/admin-grow"), "application/json", `{"partitions_count":3}`), 200, v3spec, "TopicData", &got)
 	if got.PartitionsCount != 3 {
@@ -246,7 +235,7 @@ func TestAdminPartitionCount(t *testing.T) {
 func TestAdminTopicConfigs(t *testing.T) {
 	const topic = "admin-configs"
 	const js = "application/json"
-	adminCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	path := v3("/topics/" + topic + "/configs")
 
 	var list struct{ Data []adminConfig }
@@ -334,7 +323,7 @@ func TestAdminTopicConfigs(t *testing.T) {
 
 func TestAdminPartitions(t *testing.T) {
 	const topic = "admin-parts"
-	adminCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 2})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 2})
 	for i := 0; i < 3; i++ {
 		results(t, produce(t, topic, `{"partition_id":1,"value":{"type":"STRING","data":"x"}}`))
 	}

@@ -92,6 +92,10 @@ func run(m *testing.M) int {
 	fmt.Fprintf(os.Stderr, "e2e: stack up in %s (Kafka %s, Envoy %s, topicgate admin %s)\n",
 		time.Since(start).Round(time.Millisecond), st.Bootstrap, st.URL, st.AdminURL)
 	code := m.Run()
+	if err := checkCoverage(os.Stderr); err != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		code = 1
+	}
 	if code != 0 {
 		st.DumpLogs(os.Stderr)
 	}

@@ -91,7 +91,7 @@ func readsDataString(t *testing.T, d *readsData) string {
 
 func TestReadsPagesFollowNextOffset(t *testing.T) {
 	topic := "reads-pages"
-	readsCreateTopic(t, topic)
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	type want struct{ key, value, header string }
 	var sent []want
 	var records []string
@@ -163,7 +163,7 @@ func TestReadsPagesFollowNextOffset(t *testing.T) {
 
 func TestReadsFormats(t *testing.T) {
 	topic := "reads-formats"
-	readsCreateTopic(t, topic)
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	readsProduce(t, topic,
 		`{"key":{"type":"JSON","data":"k0"},"value":{"type":"JSON","data":{"a":[1,2]}}}`,
 		`{"key":{"type":"JSON","data":7},"value":{"type":"STRING","data":"\"quoted\""}}`)
@@ -219,7 +219,7 @@ func TestReadsFormats(t *testing.T) {
 
 func TestReadsFromATimestamp(t *testing.T) {
 	topic := "reads-time"
-	readsCreateTopic(t, topic)
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	var records []string
 	for i := range 3 {
@@ -245,7 +245,7 @@ func TestReadsFromATimestamp(t *testing.T) {
 
 func TestReadsLongPoll(t *testing.T) {
 	topic := "reads-poll"
-	readsCreateTopic(t, topic)
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	readsProduce(t, topic, `{"value":{"type":"STRING","data":"first"}}`)
 
 	// At the end with a short timeout: an empty page that stays at the end.
@@ -274,7 +274,7 @@ func TestReadsLongPoll(t *testing.T) {
 
 func TestReadsRefused(t *testing.T) {
 	topic := "reads-refused"
-	readsCreateTopic(t, topic)
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
 	readsProduce(t, topic, `{"key":{"type":"BINARY","data":"/w=="},"value":{"type":"BINARY","data":"AAE="}}`)
 	v2 := "/topics/" + topic + "/partitions/0/records"
 	tests := []struct {
@@ -326,19 +326,6 @@ func readsFetch(path string) readsReply {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	covered("GET", path, resp.StatusCode)
 	return readsReply{reply: reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err: err}
-}
-
-// readsCreateTopic creates a one-partition topic and waits until topicgate
-// sees it: the broker's metadata can lag the creation on a busy machine.
-func readsCreateTopic(t *testing.T, topic string) {
-	t.Helper()
-	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
-	for range 100 {
-		if r := get(t, v3("/topics/"+topic)); r.Status == http.StatusOK {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("topic %s is not visible through topicgate", topic)
 }

@@ -13,7 +13,7 @@ const adminV2JSON = "application/vnd.kafka.json.v2+json"
 
 func TestAdminV2Metadata(t *testing.T) {
 	const topic = "admin-v2"
-	adminCreateTopics(t, stack.TopicSpec{Name: topic, Partitions: 2, Configs: map[string]string{"cleanup.policy": "compact"}})
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 2, Configs: map[string]string{"cleanup.policy": "compact"}})
 	for i := 0; i < 2; i++ {
 		results(t, produce(t, topic, `{"partition_id":1,"key":{"type":"STRING","data":"k"},"value":{"type":"STRING","data":"x"}}`))
 	}

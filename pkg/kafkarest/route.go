@@ -15,9 +15,12 @@ import (
 
 // Route is a matched request: which endpoint, and the values in its path.
 type Route struct {
-	API       string // "v3" (Confluent) or "v2" (Strimzi bridge)
-	Prefix    string // "/kafka/v3" or "/v3" ("" for v2): links in responses use the caller's prefix
-	Action    Action
+	API    string // "v3" (Confluent) or "v2" (Strimzi bridge)
+	Prefix string // "/kafka/v3" or "/v3" ("" for v2): links in responses use the caller's prefix
+	Action Action
+	// Template is the route's path as RouteDoc and the OpenAPI document write
+	// it (v3 under /kafka/v3), e.g. "/topics/{topic_name}".
+	Template  string
 	Operation string // Kafka ACL operation: DESCRIBE, WRITE, ...
 	Resource  string // Kafka ACL resource type: CLUSTER, TOPIC, GROUP
 	ClusterID string
@@ -146,16 +149,25 @@ type RouteDoc struct {
 	Extension, Public   bool
 }
 
+// template writes a route's path, v3 under /kafka/v3.
+func template(api string, r routeSpec) string {
+	prefix := ""
+	if api == "v3" {
+		prefix = v3Prefixes[0]
+	}
+	return prefix + "/" + strings.Join(r.pattern, "/")
+}
+
 // Routes lists every route of both tables, v3 paths under /kafka/v3.
 func Routes() []RouteDoc {
 	var out []RouteDoc
 	for _, t := range []struct {
-		api, prefix string
-		routes      []routeSpec
-	}{{"v3", "/kafka/v3", v3Routes}, {"v2", "", v2Routes}} {
+		api    string
+		routes []routeSpec
+	}{{"v3", v3Routes}, {"v2", v2Routes}} {
 		for _, r := range t.routes {
 			out = append(out, RouteDoc{
-				API: t.api, Method: r.method, Path: t.prefix + "/" + strings.Join(r.pattern, "/"),
+				API: t.api, Method: r.method, Path: template(t.api, r),
 				Action: r.action, Operation: r.operation, Resource: r.resource,
 				Extension: r.flags&extension != 0, Public: r.flags&public != 0,
 			})
@@ -221,7 +233,7 @@ func Match(method, rawPath string) (Route, error) {
 			continue
 		}
 		r := Route{
-			API: api, Prefix: prefix, Action: spec.action,
+			API: api, Prefix: prefix, Action: spec.action, Template: template(api, spec),
 			Operation: spec.operation, Resource: spec.resource,
 			Query: query, WantsBody: spec.flags&body != 0,
 			ResourceInBody: spec.flags&resourceInBody != 0,
