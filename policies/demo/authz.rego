@@ -1,8 +1,9 @@
 # The demo policy of the local stack (make run).
 #
 #   - anonymous callers may list the topics of a cluster, and nothing else;
-#   - the API key "demo" may describe the cluster, and describe and produce
-#     to the topic "orders".
+#   - the API key "demo" may describe the cluster; describe, produce to and
+#     read the topic "orders"; and use consumer groups named "demo-*"
+#     (consumer instances, committed offsets, lag).
 #
 # topicgate asks for data.topicgate.authz.decision; docs/policy.md describes
 # the input and the decision.
@@ -24,7 +25,14 @@ allow if {
 allow if {
 	is_demo_key
 	input.resource == {"type": "TOPIC", "name": "orders"}
-	input.operation in {"DESCRIBE", "WRITE"}
+	input.operation in {"DESCRIBE", "WRITE", "READ"}
+}
+
+allow if {
+	is_demo_key
+	input.resource.type == "GROUP"
+	startswith(input.resource.name, "demo-")
+	input.operation in {"DESCRIBE", "READ"}
 }
 
 is_demo_key if {

@@ -44,3 +44,25 @@ test_demo_may_not_produce_elsewhere if {
 test_other_key_denied if {
 	not authz.decision.allow with input as req({"type": "api_key", "id": "other"}, "produce", "WRITE", "TOPIC", "orders")
 }
+
+test_demo_may_read_orders if {
+	authz.decision.allow with input as req(demo, "read_records", "READ", "TOPIC", "orders")
+}
+
+test_demo_may_use_demo_groups if {
+	authz.decision.allow with input as req(demo, "create_consumer", "READ", "GROUP", "demo-app")
+	authz.decision.allow with input as req(demo, "list_group_lags", "DESCRIBE", "GROUP", "demo-app")
+}
+
+test_demo_may_not_use_other_groups if {
+	not authz.decision.allow with input as req(demo, "create_consumer", "READ", "GROUP", "billing")
+}
+
+test_demo_may_not_delete_orders if {
+	not authz.decision.allow with input as req(demo, "delete_topic", "DELETE", "TOPIC", "orders")
+}
+
+test_demo_may_not_subscribe_to_a_pattern if {
+	pattern := object.union(req(demo, "subscribe", "READ", "TOPIC", "orders|payments"), {"resource": {"type": "TOPIC", "name": "orders|payments", "pattern_type": "REGEX"}})
+	not authz.decision.allow with input as pattern
+}
