@@ -56,6 +56,11 @@ type Identity struct {
 type Limits struct {
 	MaxBodyBytes int `yaml:"max_body_bytes"`
 	MaxRecords   int `yaml:"max_records"`
+	// AnswerTimeout bounds the work on each phase of a request (its
+	// headers, then its body): all its Kafka and policy calls together.
+	// Keep it below Envoy's ext_proc message_timeout, so the client gets
+	// topicgate's answer (an error if need be), never Envoy's 504.
+	AnswerTimeout Duration `yaml:"answer_timeout"`
 }
 
 // Reads bound the answers of reads (stateless reads and consumer polls).
@@ -103,7 +108,7 @@ func Default() *Config {
 			Timeout:        Duration(time.Second),
 			ReloadInterval: Duration(2 * time.Second),
 		},
-		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000},
+		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000, AnswerTimeout: Duration(14 * time.Second)},
 		Kafka: Kafka{
 			ProduceTimeout: Duration(10 * time.Second),
 			RequestTimeout: Duration(5 * time.Second),

@@ -59,6 +59,7 @@ var settings = []setting{
 	{"bootstrap-servers", "Kafka bootstrap servers of the first cluster (creates a cluster named default if none is configured)", setBootstrap},
 	{"max-body-bytes", "largest produce body accepted; keep equal to Envoy's buffer limit", integer(func(c *Config) *int { return &c.Limits.MaxBodyBytes })},
 	{"produce-timeout", "how long a produce waits for Kafka's acknowledgement", duration(func(c *Config) *Duration { return &c.Kafka.ProduceTimeout })},
+	{"answer-timeout", "longest topicgate works on each phase of a request; keep below Envoy's message_timeout", duration(func(c *Config) *Duration { return &c.Limits.AnswerTimeout })},
 	{"read-max-wait", "longest a read or consumer poll may wait for records; keep below Envoy's message_timeout", duration(func(c *Config) *Duration { return &c.Reads.MaxWait })},
 	{"consumer-idle-timeout", "how long an unused consumer instance lives", duration(func(c *Config) *Duration { return &c.Consumers.IdleTimeout })},
 }

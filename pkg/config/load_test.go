@@ -86,6 +86,7 @@ identity:
 limits:
   max_body_bytes: 2048
   max_records: 5
+  answer_timeout: 12s
 kafka:
   produce_timeout: 3s
   request_timeout: 1500ms
@@ -117,7 +118,7 @@ shutdown_timeout: 30s
 		Log:      Log{Level: "debug", Format: "console"},
 		Policy:   Policy{Dir: policyDir, Query: "data.custom.decision", Timeout: Duration(250 * time.Millisecond), ReloadInterval: 0},
 		Identity: Identity{APIKeysFile: keys},
-		Limits:   Limits{MaxBodyBytes: 2048, MaxRecords: 5},
+		Limits:   Limits{MaxBodyBytes: 2048, MaxRecords: 5, AnswerTimeout: Duration(12 * time.Second)},
 		Kafka: Kafka{
 			ProduceTimeout: Duration(3 * time.Second), RequestTimeout: Duration(1500 * time.Millisecond), MetadataTTL: Duration(time.Minute),
 			Clusters: []Cluster{
@@ -258,5 +259,26 @@ func TestEnvName(t *testing.T) {
 				t.Errorf("EnvName(%q) = %q, want %q", tt.flag, got, tt.want)
 			}
 		})
+	}
+}
+
+// The example configuration loads, validates once its policy directory and
+// keys file exist (paths are relative to the repository), and states the
+// defaults.
+func TestLoad_ExampleStatesTheDefaults(t *testing.T) {
+	t.Chdir("../..")
+	got, err := Load([]string{"-config", "examples/topicgate.yaml"}, env{}.get, io.Discard)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := Default()
+	if diff := cmp.Diff(want.Limits, got.Limits); diff != "" {
+		t.Errorf("limits differ from the defaults (-default +example):\n%s", diff)
+	}
+	if diff := cmp.Diff(want.Reads, got.Reads); diff != "" {
+		t.Errorf("reads differ from the defaults (-default +example):\n%s", diff)
+	}
+	if diff := cmp.Diff(want.Consumers, got.Consumers); diff != "" {
+		t.Errorf("consumers differ from the defaults (-default +example):\n%s", diff)
 	}
 }

@@ -58,6 +58,13 @@ func (c *Config) Validate() error {
 	if c.Limits.MaxRecords <= 0 {
 		add("limits.max_records: must be positive, got %d", c.Limits.MaxRecords)
 	}
+	positive(add, "limits.answer_timeout", c.Limits.AnswerTimeout)
+	if need := c.Kafka.ProduceTimeout + Duration(time.Second); c.Limits.AnswerTimeout > 0 && c.Limits.AnswerTimeout <= need {
+		add("limits.answer_timeout: %s must exceed kafka.produce_timeout + 1s (%s), or produces time out before Kafka answers", c.Limits.AnswerTimeout, need)
+	}
+	if need := c.Reads.MaxWait + Duration(2*time.Second); c.Limits.AnswerTimeout > 0 && c.Limits.AnswerTimeout <= need {
+		add("limits.answer_timeout: %s must exceed reads.max_wait + 2s (%s), or long polls time out", c.Limits.AnswerTimeout, need)
+	}
 	positive(add, "reads.max_wait", c.Reads.MaxWait)
 	if c.Reads.MaxBytes <= 0 || c.Reads.MaxBytes > 16<<20 {
 		add("reads.max_bytes: must be from 1 to %d, got %d", 16<<20, c.Reads.MaxBytes)

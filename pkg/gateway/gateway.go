@@ -69,6 +69,11 @@ type Options struct {
 	Consumers ConsumerInstances
 	// Reads caps stateless reads and consumer polls.
 	Reads ReadLimits
+	// PhaseTimeout bounds each phase of a request (its headers, then its
+	// body): every Kafka and policy call of the phase shares this deadline,
+	// so a chain of admin calls cannot outlast Envoy's ext_proc
+	// message_timeout, which applies to each phase. 0 means no bound.
+	PhaseTimeout time.Duration
 }
 
 // Gateway serves Kafka REST requests. It is safe for concurrent use.
@@ -108,7 +113,25 @@ type BodyFunc func(ctx context.Context, body []byte) *Response
 // BodyFunc when the endpoint needs the body (produce).
 func (g *Gateway) Headers(ctx context.Context, req *Request) (*Response, BodyFunc) {
 	c := g.newCall(req)
-	return c.begin(ctx)
+	ctx, cancel := g.phase(ctx)
+	defer cancel()
+	resp, next := c.begin(ctx)
+	if next == nil {
+		return resp, nil
+	}
+	return resp, func(ctx context.Context, body []byte) *Response {
+		ctx, cancel := g.phase(ctx)
+		defer cancel()
+		return next(ctx, body)
+	}
+}
+
+// phase gives one phase of a request its deadline.
+func (g *Gateway) phase(ctx context.Context) (context.Context, context.CancelFunc) {
+	if g.opts.PhaseTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, g.opts.PhaseTimeout)
 }
 
 // defaultCluster is the cluster of the APIs that name none (v2): the first

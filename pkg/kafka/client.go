@@ -142,8 +142,19 @@ func forwardLogs(log *zap.Logger, logs chan ck.LogEvent) {
 	}
 }
 
+// ctx bounds one Kafka call by RequestTimeout, within the caller's deadline.
 func (c *Client) ctx(parent context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(parent, c.opts.RequestTimeout)
+}
+
+// timeoutMs is what is left of RequestTimeout within ctx's deadline, for
+// the calls that take a timeout instead of a context. At least 1 ms.
+func (c *Client) timeoutMs(ctx context.Context) int {
+	d := c.opts.RequestTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl))
+	}
+	return max(1, int(d.Milliseconds()))
 }
 
 // Describe returns the cluster's id, controller and brokers.
@@ -181,7 +192,7 @@ func (c *Client) Topics(ctx context.Context) ([]TopicInfo, error) {
 }
 
 func (c *Client) listTopics(ctx context.Context) ([]TopicInfo, error) {
-	md, err := c.admin.GetMetadata(nil, true, int(c.opts.RequestTimeout.Milliseconds()))
+	md, err := c.admin.GetMetadata(nil, true, c.timeoutMs(ctx))
 	if err != nil {
 		return nil, err
 	}

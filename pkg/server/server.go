@@ -107,6 +107,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		Clusters: clusters, Auth: keys, Policy: engine, Log: log.Named("gateway"), Metrics: m,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, MaxRecords: cfg.Limits.MaxRecords,
 		ProduceTimeout: cfg.Kafka.ProduceTimeout.D(),
+		PhaseTimeout:   cfg.Limits.AnswerTimeout.D(),
 		Consumers:      consumers,
 		Reads: gateway.ReadLimits{
 			MaxWait: cfg.Reads.MaxWait.D(), MaxBytes: cfg.Reads.MaxBytes, MaxRecords: cfg.Reads.MaxRecords,
