@@ -72,7 +72,7 @@ func do(t *testing.T, c call) reply {
 	if err != nil {
 		t.Fatal(err)
 	}
-	covered(c.method, c.path, resp.StatusCode)
+	covered(t.Name(), c.method, c.path, resp.StatusCode)
 	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/topicgate/topicgate/pkg/kafkarest"
@@ -14,15 +15,19 @@ import (
 // at least one successful (2xx) answer and is counted with its refusals.
 // The check runs when the whole suite runs (no -run filter).
 
-type hits struct{ ok, refused int }
+type hits struct {
+	ok, refused int
+	tests       map[string]bool // top-level tests that got a 2xx
+}
 
 var (
 	coverageMu sync.Mutex
 	coverage   = map[string]*hits{} // "METHOD template"
 )
 
-// covered records an answer of the route that method and path match.
-func covered(method, path string, status int) {
+// covered records an answer of the route that method and path match, for
+// the test that asked ("" when unknown).
+func covered(test, method, path string, status int) {
 	r, err := kafkarest.Match(method, path)
 	if err != nil {
 		return
@@ -37,6 +42,12 @@ func covered(method, path string, status int) {
 	}
 	if status >= 200 && status < 300 {
 		h.ok++
+		if test != "" {
+			if h.tests == nil {
+				h.tests = map[string]bool{}
+			}
+			h.tests[strings.SplitN(test, "/", 2)[0]] = true
+		}
 	} else {
 		h.refused++
 	}
@@ -61,7 +72,12 @@ func checkCoverage(w io.Writer) error {
 		if h == nil {
 			h = &hits{}
 		}
-		fmt.Fprintf(w, "  %4d / %-4d %s %s\n", h.ok, h.refused, r.API, key)
+		tests := make([]string, 0, len(h.tests))
+		for name := range h.tests {
+			tests = append(tests, name)
+		}
+		sort.Strings(tests)
+		fmt.Fprintf(w, "  %4d / %-4d %s %s  %s\n", h.ok, h.refused, r.API, key, strings.Join(tests, ","))
 		if h.ok == 0 {
 			missing = append(missing, r.API+" "+key)
 		}

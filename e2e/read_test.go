@@ -326,6 +326,6 @@ func readsFetch(path string) readsReply {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	covered("GET", path, resp.StatusCode)
+	covered("", "GET", path, resp.StatusCode)
 	return readsReply{reply: reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err: err}
 }
