@@ -43,7 +43,7 @@ func (c *call) adminRespond(status int, body []byte) *Response {
 	case body == nil:
 		delete(resp.Headers, "content-type")
 	case c.route.API == "v2":
-		resp.Headers["content-type"] = kafkarest.V2ContentType
+		resp.Headers["content-type"] = kafkarest.MediaV2
 	}
 	return resp
 }
@@ -136,7 +136,7 @@ func adminConfig(e kafka.ConfigEntry) kafkarest.Config {
 func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
 	check := kafkarest.CheckJSONContentType
 	if c.route.API == "v2" {
-		check = kafkarest.CheckV2JSONContentType
+		check = kafkarest.CheckV2CreateTopicContentType
 	}
 	return c.expectBody(ctx, check, false, func(ctx context.Context, body []byte) *Response {
 		req, err := kafkarest.ParseCreateTopic(body)

@@ -98,7 +98,7 @@ func (ci consumerCall) create(_ context.Context, body []byte) *Response {
 	if err != nil {
 		return ci.fail(err)
 	}
-	return ci.respondV2(http.StatusOK, kafkarest.V2JSON,
+	return ci.respondV2(http.StatusOK, kafkarest.MediaV2,
 		kafkarest.V2CreatedConsumer(ci.req.Scheme, ci.req.Authority, ci.route.Group, inst.Name))
 }
 
@@ -186,7 +186,7 @@ func (ci consumerCall) subscription(ctx context.Context) *Response {
 	if err != nil {
 		return ci.fail(err)
 	}
-	return ci.respondV2(http.StatusOK, kafkarest.V2JSON, kafkarest.V2Subscription(topics, parts))
+	return ci.respondV2(http.StatusOK, kafkarest.MediaV2, kafkarest.V2Subscription(topics, parts))
 }
 
 // commit commits the offsets of the body, or without any the offsets after

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"mime"
 	"net/http"
 	"sort"
 	"strconv"
@@ -262,19 +261,4 @@ func ParseAlterConfigs(body []byte) (AlterConfigsRequest, error) {
 		}
 	}
 	return out, nil
-}
-
-// CheckV2JSONContentType accepts the Strimzi bridge's media type for JSON
-// request bodies that carry no records (POST /admin/topics).
-func CheckV2JSONContentType(contentType string) error {
-	const want = "application/vnd.kafka.json.v2+json"
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != want {
-		shown := contentType
-		if shown == "" {
-			shown = "none"
-		}
-		return apierr.New(http.StatusUnsupportedMediaType, 415, "HTTP 415 Unsupported Media Type: expected Content-Type %s, got %s", want, shown)
-	}
-	return nil
 }

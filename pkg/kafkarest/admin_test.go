@@ -165,10 +165,10 @@ func TestParsePartitionsCountAndConfigValue(t *testing.T) {
 	}
 	_, err = ParseConfigValue([]byte(`{"value":1}`))
 	adminWantErr(t, err, 400, 400, "value must be a string")
-	if err := CheckV2JSONContentType("application/vnd.kafka.json.v2+json; charset=utf-8"); err != nil {
+	if err := CheckV2CreateTopicContentType("application/vnd.kafka.json.v2+json; charset=utf-8"); err != nil {
 		t.Error(err)
 	}
-	adminWantErr(t, CheckV2JSONContentType("application/json"), 415, 415, "vnd.kafka.json.v2+json")
+	adminWantErr(t, CheckV2CreateTopicContentType("application/json"), 415, 415, "vnd.kafka.json.v2+json")
 }
 
 func adminWantErr(t *testing.T, err error, status, code int, message string) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -77,19 +76,6 @@ type wireData struct {
 	SchemaVersion  json.RawMessage `json:"schema_version"`
 	Schema         json.RawMessage `json:"schema"`
 	SubjectNameStr json.RawMessage `json:"subject_name_strategy"`
-}
-
-// CheckJSONContentType accepts application/json with optional parameters.
-func CheckJSONContentType(contentType string) error {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "application/json" {
-		shown := contentType
-		if shown == "" {
-			shown = "none"
-		}
-		return apierr.New(415, 415, "HTTP 415 Unsupported Media Type: expected Content-Type application/json, got %s", shown)
-	}
-	return nil
 }
 
 // ParseProduce decodes a v3 produce body: one JSON record object, or several

@@ -129,13 +129,6 @@ func positiveParam(q url.Values, name string) (int, error) {
 	return int(min(n, 1<<31-1)), nil
 }
 
-// v2MediaTypes maps the bridge's record media types to embedded formats.
-var v2MediaTypes = map[string]string{
-	"application/vnd.kafka.binary.v2+json": FormatBinary,
-	"application/vnd.kafka.json.v2+json":   FormatJSON,
-	"application/vnd.kafka.text.v2+json":   FormatText,
-}
-
 // V2AcceptFormat picks the embedded format of a v2 read from the Accept
 // header: the first of its media types the bridge defines. No Accept, or a
 // wildcard, is binary; anything else is 406.
@@ -148,7 +141,7 @@ func V2AcceptFormat(accept string) (string, error) {
 		if err != nil {
 			continue
 		}
-		if f, ok := v2MediaTypes[mt]; ok {
+		if f, ok := recordsFormat(mt); ok {
 			return f, nil
 		}
 		if mt == "*/*" || mt == "application/*" {
@@ -157,9 +150,4 @@ func V2AcceptFormat(accept string) (string, error) {
 	}
 	return "", apierr.New(http.StatusNotAcceptable, 406,
 		"HTTP 406 Not Acceptable: records are served as application/vnd.kafka.binary.v2+json, application/vnd.kafka.json.v2+json or application/vnd.kafka.text.v2+json, not %s", accept)
-}
-
-// V2MediaType is the content type of v2 records in an embedded format.
-func V2MediaType(format string) string {
-	return "application/vnd.kafka." + format + ".v2+json"
 }

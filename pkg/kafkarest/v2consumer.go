@@ -5,31 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
-
-// V2JSON is the media type of the bridge's request and response bodies.
-const V2JSON = "application/vnd.kafka.v2+json"
-
-// CheckV2ContentType accepts the bridge's body media type, and plain
-// application/json for clients that send that.
-func CheckV2ContentType(contentType string) error {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || (mt != V2JSON && mt != "application/json") {
-		shown := contentType
-		if shown == "" {
-			shown = "none"
-		}
-		return apierr.New(http.StatusUnsupportedMediaType, 415,
-			"HTTP 415 Unsupported Media Type: expected Content-Type %s, got %s", V2JSON, shown)
-	}
-	return nil
-}
 
 // ConsumerConfig is the body of POST /consumers/{groupid} (the bridge's
 // Consumer schema). Nil fields were not sent.

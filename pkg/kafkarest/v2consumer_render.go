@@ -12,9 +12,6 @@ import (
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
 
-// RecordsMediaType is the media type of a poll's answer in an embedded format.
-func RecordsMediaType(format string) string { return "application/vnd.kafka." + format + ".v2+json" }
-
 // CheckPollAccept checks a poll's Accept header against the instance's
 // format: its media type, the generic v2 type, a wildcard or no header are
 // fine; any other type is the bridge's 406.
@@ -28,7 +25,7 @@ func CheckPollAccept(accept, format string) error {
 		if err != nil {
 			continue
 		}
-		if mt == want || mt == V2JSON || mt == "*/*" || mt == "application/*" {
+		if mt == want || mt == MediaV2 || mt == "*/*" || mt == "application/*" {
 			return nil
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
-	"mime"
 	"net/http"
 	"sort"
 	"strings"
@@ -13,28 +12,6 @@ import (
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
-
-// v2ProduceTypes are the bridge's produce media types and their embedded formats.
-var v2ProduceTypes = map[string]string{
-	"application/vnd.kafka.json.v2+json":   FormatJSON,
-	"application/vnd.kafka.binary.v2+json": FormatBinary,
-	"application/vnd.kafka.text.v2+json":   FormatText,
-}
-
-// V2ProduceFormat returns the embedded format (json, binary, text) a bridge
-// produce request's Content-Type names; any other type is 415.
-func V2ProduceFormat(contentType string) (string, error) {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if f, ok := v2ProduceTypes[mt]; ok && err == nil {
-		return f, nil
-	}
-	shown := contentType
-	if shown == "" {
-		shown = "none"
-	}
-	return "", apierr.New(http.StatusUnsupportedMediaType, 415,
-		"HTTP 415 Unsupported Media Type: expected Content-Type application/vnd.kafka.json.v2+json, application/vnd.kafka.binary.v2+json or application/vnd.kafka.text.v2+json, got %s", shown)
-}
 
 // invalidRecords is the bridge's 422 for a record list it cannot use.
 func invalidRecords(format string, args ...any) *apierr.Error {

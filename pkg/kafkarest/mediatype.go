@@ -1,0 +1,116 @@
+package kafkarest
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/topicgate/topicgate/pkg/apierr"
+)
+
+// The media types topicgate reads and writes. MediaV2 is the bridge's type
+// for bodies that carry no records; the three others name an embedded format
+// (and MediaV2JSON, despite its name, is the json-records type, not MediaV2).
+const (
+	MediaJSON     = "application/json"                     // every v3 body
+	MediaV2       = "application/vnd.kafka.v2+json"        // v2 metadata and consumer bodies, v2 answers
+	MediaV2JSON   = "application/vnd.kafka.json.v2+json"   // v2 records in the json format; POST /admin/topics
+	MediaV2Binary = "application/vnd.kafka.binary.v2+json" // v2 records in the binary format
+	MediaV2Text   = "application/vnd.kafka.text.v2+json"   // v2 records in the text format
+)
+
+// recordMediaTypes maps the embedded formats to their v2 media types, in the
+// order of preference when a client accepts any (binary is the default).
+var recordMediaTypes = []struct{ format, mediaType string }{
+	{FormatBinary, MediaV2Binary},
+	{FormatJSON, MediaV2JSON},
+	{FormatText, MediaV2Text},
+}
+
+// RecordsMediaType is the v2 media type of records in an embedded format.
+func RecordsMediaType(format string) string {
+	for _, r := range recordMediaTypes {
+		if r.format == format {
+			return r.mediaType
+		}
+	}
+	return MediaV2
+}
+
+// recordsFormat is the embedded format a v2 records media type names.
+func recordsFormat(mediaType string) (string, bool) {
+	for _, r := range recordMediaTypes {
+		if r.mediaType == mediaType {
+			return r.format, true
+		}
+	}
+	return "", false
+}
+
+// ContentType is the media type of the API's answers: application/json for
+// v3, application/vnd.kafka.v2+json for the Strimzi bridge API (v2).
+func ContentType(api string) string {
+	if api == "v2" {
+		return MediaV2
+	}
+	return MediaJSON
+}
+
+// checkMediaType accepts a Content-Type whose media type (parameters aside)
+// is one of allowed; anything else, or none, is 415. It returns the media type.
+func checkMediaType(contentType string, allowed ...string) (string, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err == nil {
+		for _, a := range allowed {
+			if mt == a {
+				return mt, nil
+			}
+		}
+	}
+	shown := contentType
+	if shown == "" {
+		shown = "none"
+	}
+	return "", apierr.New(http.StatusUnsupportedMediaType, 415,
+		"HTTP 415 Unsupported Media Type: expected Content-Type %s, got %s", orList(allowed), shown)
+}
+
+// orList joins "a", "a or b", "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// CheckJSONContentType checks the Content-Type of a v3 body: application/json.
+func CheckJSONContentType(contentType string) error {
+	_, err := checkMediaType(contentType, MediaJSON)
+	return err
+}
+
+// CheckV2ContentType checks the Content-Type of a v2 consumer body: the
+// bridge's application/vnd.kafka.v2+json, or plain application/json.
+func CheckV2ContentType(contentType string) error {
+	_, err := checkMediaType(contentType, MediaV2, MediaJSON)
+	return err
+}
+
+// CheckV2CreateTopicContentType checks the Content-Type of POST
+// /admin/topics: application/vnd.kafka.json.v2+json, as the bridge's spec
+// names for it (not MediaV2, unlike the consumer bodies).
+func CheckV2CreateTopicContentType(contentType string) error {
+	_, err := checkMediaType(contentType, MediaV2JSON)
+	return err
+}
+
+// V2ProduceFormat returns the embedded format (json, binary, text) a bridge
+// produce request's Content-Type names; any other type is 415.
+func V2ProduceFormat(contentType string) (string, error) {
+	mt, err := checkMediaType(contentType, MediaV2JSON, MediaV2Binary, MediaV2Text)
+	if err != nil {
+		return "", err
+	}
+	f, _ := recordsFormat(mt)
+	return f, nil
+}
