@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,7 +98,9 @@ func (e *consumersEnv) call(t *testing.T, method, path, body string, headers map
 		req = get(path, h)
 		req.Method = method
 	} else {
-		h["content-type"] = "application/vnd.kafka.v2+json"
+		if _, ok := h["content-type"]; !ok {
+			h["content-type"] = "application/vnd.kafka.v2+json"
+		}
 		req = post(path, h)
 	}
 	var b []byte
@@ -195,6 +198,19 @@ func TestConsumersPatternNeedsItsOwnDecision(t *testing.T) {
 	if last.Resource != (policy.Resource{Type: "TOPIC", Name: "o.*", PatternType: "REGEX"}) || last.Topic != "" {
 		t.Errorf("pattern decision input: resource %+v, topic %q", last.Resource, last.Topic)
 	}
+}
+
+// Consumer bodies take the bridge's media type only, as every v2 body does.
+func TestConsumersMediaType(t *testing.T) {
+	e := consumersNewEnv(t)
+	for _, ct := range []string{"application/json", "application/vnd.kafka.json.v2+json", "text/plain"} {
+		resp := e.call(t, "POST", "/consumers/g", `{"name": "x"}`, map[string]string{"content-type": ct})
+		consumersWant(t, resp, http.StatusUnsupportedMediaType)
+		if want := "expected Content-Type application/vnd.kafka.v2+json, got " + ct; !strings.Contains(string(resp.Body), want) {
+			t.Errorf("%s: body %s, want it to contain %q", ct, resp.Body, want)
+		}
+	}
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "x"}`, map[string]string{"content-type": "application/vnd.kafka.v2+json; charset=utf-8"}), http.StatusOK)
 }
 
 func TestConsumersBadBodies(t *testing.T) {

@@ -90,9 +90,10 @@ func CheckJSONContentType(contentType string) error {
 }
 
 // CheckV2ContentType checks the Content-Type of a v2 consumer body: the
-// bridge's application/vnd.kafka.v2+json, or plain application/json.
+// bridge's application/vnd.kafka.v2+json, as its spec names for them. Like
+// every v2 body, it is not taken as plain application/json.
 func CheckV2ContentType(contentType string) error {
-	_, err := checkMediaType(contentType, MediaV2, MediaJSON)
+	_, err := checkMediaType(contentType, MediaV2)
 	return err
 }
 
