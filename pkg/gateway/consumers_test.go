@@ -163,6 +163,9 @@ func TestConsumersCreatePollCommit(t *testing.T) {
 		t.Errorf("content-type %q, max bytes %d", resp.Headers["content-type"], f.maxBytes)
 	}
 	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "application/vnd.kafka.binary.v2+json"}), http.StatusNotAcceptable)
+	// One Accept parser for polls and reads: the generic v2 type is fine, q=0 refuses.
+	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "application/vnd.kafka.v2+json"}), http.StatusOK)
+	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "*/*, application/vnd.kafka.json.v2+json;q=0"}), http.StatusNotAcceptable)
 
 	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", "", nil), http.StatusNoContent)
 	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", `{"offsets": [{"topic": "orders", "partition": 0, "offset": 8}]}`, nil), http.StatusNoContent)

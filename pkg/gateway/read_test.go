@@ -149,6 +149,10 @@ func TestReads_V2WithAcceptFormats(t *testing.T) {
 		{"*/*", "application/vnd.kafka.binary.v2+json", `"azE="`},
 		{"application/vnd.kafka.text.v2+json", "application/vnd.kafka.text.v2+json", `"k1"`},
 		{"text/html, application/vnd.kafka.binary.v2+json;q=0.9", "application/vnd.kafka.binary.v2+json", `"azE="`},
+		// The bridge's generic type is accepted, as by a poll: the default format.
+		{"application/vnd.kafka.v2+json", "application/vnd.kafka.binary.v2+json", `"azE="`},
+		// q=0 refuses a type, even under a wildcard.
+		{"*/*, application/vnd.kafka.binary.v2+json;q=0, application/vnd.kafka.json.v2+json;q=0", "application/vnd.kafka.text.v2+json", `"k1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {

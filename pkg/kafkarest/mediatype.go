@@ -3,6 +3,7 @@ package kafkarest
 import (
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
@@ -114,4 +115,79 @@ func V2ProduceFormat(contentType string) (string, error) {
 	}
 	f, _ := recordsFormat(mt)
 	return f, nil
+}
+
+// mediaRange is one entry of an Accept header.
+type mediaRange struct {
+	mediaType string  // lower case; may be */* or type/*
+	q         float64 // quality, 0 to 1; 0 refuses
+	pos       int     // its position in the header
+}
+
+// parseAccept reads the media ranges of an Accept header with their quality
+// (q, 1 by default). Malformed ranges and qualities are skipped.
+func parseAccept(accept string) []mediaRange {
+	var out []mediaRange
+	for i, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+				continue
+			}
+		}
+		out = append(out, mediaRange{mediaType: mt, q: q, pos: i})
+	}
+	return out
+}
+
+// specificity says how closely a media range names an offered type: 3 the
+// type itself, 2 the bridge's generic application/vnd.kafka.v2+json for a
+// records type (the bridge answers a poll that accepts it), 1 type/*, 0 */*;
+// -1 not at all.
+func specificity(r, offer string) int {
+	switch {
+	case r == offer:
+		return 3
+	case r == MediaV2:
+		if _, ok := recordsFormat(offer); ok {
+			return 2
+		}
+	case strings.HasSuffix(r, "/*") && strings.HasPrefix(offer, strings.TrimSuffix(r, "*")):
+		return 1
+	case r == "*/*":
+		return 0
+	}
+	return -1
+}
+
+// negotiate picks the offered media type (offers in the server's order of
+// preference) an Accept header prefers. Each offer gets the quality of the
+// most specific range that names it; q=0 or no range refuses it. The
+// highest quality wins; a tie goes to the range listed first, then to the
+// earlier offer. No Accept header takes the first offer.
+func negotiate(accept string, offers ...string) (string, bool) {
+	if strings.TrimSpace(accept) == "" {
+		return offers[0], true
+	}
+	ranges := parseAccept(accept)
+	best, bestQ, bestPos := "", 0.0, 0
+	for _, o := range offers {
+		spec, match := -1, mediaRange{}
+		for _, r := range ranges {
+			if s := specificity(r.mediaType, o); s > spec {
+				spec, match = s, r
+			}
+		}
+		if spec < 0 || match.q == 0 {
+			continue
+		}
+		if best == "" || match.q > bestQ || (match.q == bestQ && match.pos < bestPos) {
+			best, bestQ, bestPos = o, match.q, match.pos
+		}
+	}
+	return best, best != ""
 }

@@ -60,3 +60,49 @@ func TestRecordsMediaType(t *testing.T) {
 		}
 	}
 }
+
+// One Accept parser serves reads (V2AcceptFormat) and polls (CheckPollAccept).
+func TestAcceptNegotiation(t *testing.T) {
+	tests := []struct {
+		accept string
+		read   string // the read's format; "" is a 406
+		poll   map[string]bool
+	}{
+		{"", FormatBinary, map[string]bool{FormatBinary: true, FormatJSON: true, FormatText: true}},
+		{"*/*", FormatBinary, map[string]bool{FormatBinary: true, FormatJSON: true, FormatText: true}},
+		{"application/*", FormatBinary, map[string]bool{FormatText: true}},
+		{MediaV2, FormatBinary, map[string]bool{FormatBinary: true, FormatJSON: true, FormatText: true}},
+		{MediaV2Text, FormatText, map[string]bool{FormatText: true, FormatJSON: false}},
+		// A list: the first listed of equal quality, else the highest quality.
+		{MediaV2JSON + ", " + MediaV2Text, FormatJSON, map[string]bool{FormatJSON: true, FormatText: true, FormatBinary: false}},
+		{MediaV2JSON + ";q=0.5, " + MediaV2Text, FormatText, map[string]bool{FormatJSON: true}},
+		{"text/html, " + MediaV2JSON + "; q=0.5", FormatJSON, nil},
+		// q=0 refuses, also a type a wildcard would take.
+		{MediaV2Binary + ";q=0", "", map[string]bool{FormatBinary: false, FormatJSON: false}},
+		{"*/*;q=0", "", map[string]bool{FormatBinary: false}},
+		{"*/*, " + MediaV2Binary + ";q=0", FormatJSON, map[string]bool{FormatBinary: false, FormatJSON: true}},
+		{MediaV2 + ", " + MediaV2Text + ";q=0.0", FormatBinary, map[string]bool{FormatText: false, FormatJSON: true}},
+		// Neither a malformed quality nor another type accepts anything.
+		{MediaV2Text + ";q=high", "", map[string]bool{FormatText: false}},
+		{"application/json", "", map[string]bool{FormatJSON: false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.accept, func(t *testing.T) {
+			got, err := V2AcceptFormat(tt.accept)
+			if tt.read == "" {
+				adminWantErr(t, err, 406, 406, "HTTP 406 Not Acceptable: records are served as "+MediaV2Binary+", "+MediaV2JSON+" or "+MediaV2Text)
+			} else if err != nil || got != tt.read {
+				t.Errorf("V2AcceptFormat = %q, %v; want %q", got, err, tt.read)
+			}
+			for format, ok := range tt.poll {
+				err := CheckPollAccept(tt.accept, format)
+				if ok && err != nil {
+					t.Errorf("poll of a %s instance refused: %v", format, err)
+				}
+				if !ok {
+					adminWantErr(t, err, 406, 406, "does not match the embedded format")
+				}
+			}
+		})
+	}
+}

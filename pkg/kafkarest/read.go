@@ -1,7 +1,6 @@
 package kafkarest
 
 import (
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -130,24 +129,19 @@ func positiveParam(q url.Values, name string) (int, error) {
 }
 
 // V2AcceptFormat picks the embedded format of a v2 read from the Accept
-// header: the first of its media types the bridge defines. No Accept, or a
-// wildcard, is binary; anything else is 406.
+// header (negotiate): the bridge's records type it prefers. No Accept, a
+// wildcard or the generic application/vnd.kafka.v2+json is binary; a header
+// that accepts none of the three is 406.
 func V2AcceptFormat(accept string) (string, error) {
-	if strings.TrimSpace(accept) == "" {
-		return FormatBinary, nil
+	offers := make([]string, len(recordMediaTypes))
+	for i, r := range recordMediaTypes {
+		offers[i] = r.mediaType
 	}
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		if f, ok := recordsFormat(mt); ok {
-			return f, nil
-		}
-		if mt == "*/*" || mt == "application/*" {
-			return FormatBinary, nil
-		}
+	mt, ok := negotiate(accept, offers...)
+	if !ok {
+		return "", apierr.New(http.StatusNotAcceptable, 406,
+			"HTTP 406 Not Acceptable: records are served as %s, not %s", orList(offers), accept)
 	}
-	return "", apierr.New(http.StatusNotAcceptable, 406,
-		"HTTP 406 Not Acceptable: records are served as application/vnd.kafka.binary.v2+json, application/vnd.kafka.json.v2+json or application/vnd.kafka.text.v2+json, not %s", accept)
+	f, _ := recordsFormat(mt)
+	return f, nil
 }

@@ -2,32 +2,21 @@ package kafkarest
 
 import (
 	"encoding/json"
-	"mime"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
 
 // CheckPollAccept checks a poll's Accept header against the instance's
-// format: its media type, the generic v2 type, a wildcard or no header are
-// fine; any other type is the bridge's 406.
+// format (negotiate): its media type, the generic v2 type, a wildcard or no
+// header are fine; a header that does not accept it is the bridge's 406.
 func CheckPollAccept(accept, format string) error {
-	if strings.TrimSpace(accept) == "" {
-		return nil
-	}
 	want := RecordsMediaType(format)
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		if mt == want || mt == MediaV2 || mt == "*/*" || mt == "application/*" {
-			return nil
-		}
+	if _, ok := negotiate(accept, want); ok {
+		return nil
 	}
 	return apierr.New(http.StatusNotAcceptable, 406,
 		"The `format` used in the consumer creation request does not match the embedded format in the Accept header of this request: the instance's format is %s, so accept %s.",
