@@ -139,12 +139,9 @@ func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
 		check = kafkarest.CheckV2CreateTopicContentType
 	}
 	return c.expectBody(ctx, check, false, func(ctx context.Context, body []byte) *Response {
-		req, err := kafkarest.ParseCreateTopic(body)
+		req, err := kafkarest.ParseCreateTopic(c.route.API, body)
 		if err != nil {
 			return c.fail(err)
-		}
-		if c.route.API == "v2" && (req.ValidateOnly || req.Configs != nil || req.Assignment != nil) {
-			return c.fail(apierr.BadRequest("the bridge's NewTopic has only topic_name, partitions_count and replication_factor"))
 		}
 		if deny := c.authorize(ctx, kafkarest.OpCreate, kafkarest.ResourceTopic, req.Name); deny != nil {
 			return deny

@@ -101,7 +101,7 @@ func TestParseCreateTopic(t *testing.T) {
 		{name: "unknown fields are ignored", body: `{"topic_name":"t","colour":"blue"}`, want: CreateTopicRequest{Name: "t"}},
 		{name: "empty", body: ``, status: 422, code: 422},
 		{name: "not an object", body: `[1]`, status: 400, code: 400, message: "must be a JSON object"},
-		{name: "two objects", body: `{"topic_name":"t"}{}`, status: 400, code: 400, message: "more follows"},
+		{name: "two objects", body: `{"topic_name":"t"}{}`, status: 400, code: 400, message: "with nothing after it"},
 		{name: "no name", body: `{}`, status: 400, code: 40002, message: "topic_name is required."},
 		{name: "bad name", body: `{"topic_name":".."}`, status: 400, code: 40002, message: `topic name cannot be ".."`},
 		{name: "name too long", body: `{"topic_name":"` + strings.Repeat("a", 250) + `"}`, status: 400, code: 40002, message: "1 to 249"},
@@ -118,7 +118,7 @@ func TestParseCreateTopic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseCreateTopic([]byte(tt.body))
+			got, err := ParseCreateTopic("v3", []byte(tt.body))
 			if tt.status == 0 {
 				if err != nil {
 					t.Fatal(err)

@@ -95,14 +95,14 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 			break
 		}
 		if err != nil {
-			return nil, apierr.BadRequest("record %d is not valid JSON: %s", i, jsonErrorText(err, len(body)))
+			return nil, apierr.BadRequest("%s", jsonMessage(fmt.Sprintf("record %d", i), err, len(body)))
 		}
 		if raw[0] != '{' {
 			return nil, apierr.BadRequest("record %d must be a JSON object", i)
 		}
 		var w wireRecord
 		if err := json.Unmarshal(raw, &w); err != nil {
-			return nil, apierr.BadRequest("record %d is not valid JSON: %s", i, jsonErrorText(err, len(body)))
+			return nil, apierr.BadRequest("%s", jsonMessage(fmt.Sprintf("record %d", i), err, len(raw)))
 		}
 		if maxRecords > 0 && i >= maxRecords {
 			return nil, apierr.BadRequest("a request may hold at most %d records", maxRecords)
@@ -114,20 +114,6 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 		records = append(records, r)
 	}
 	return records, nil
-}
-
-func jsonErrorText(err error, bodyLen int) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("%s at byte %d", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("field %s must be %s, got %s", typ.Field, typ.Type, typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Sprintf("the body ends (at byte %d) inside a record", bodyLen)
-	}
-	return err.Error()
 }
 
 // decode validates and decodes the record at index i; label names it in

@@ -30,19 +30,11 @@ var v2RecordFields = map[string]bool{"key": true, "value": true, "partition": tr
 // out typed as the v3 ones (JSON, BINARY, STRING), so the policy sees the
 // same input for both APIs.
 func ParseV2Produce(format string, body []byte, partition *int32, maxRecords int) ([]Record, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, apierr.EmptyBody
-	}
 	var list struct {
 		Records *[]json.RawMessage `json:"records"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&list); err != nil {
-		return nil, invalidRecords("the body is not a JSON object with a records array: %s", jsonErrorText(err, len(body)))
-	}
-	if dec.More() {
-		return nil, invalidRecords("the body holds more than one JSON value")
+	if err := v2Body.decode(body, &list); err != nil {
+		return nil, err
 	}
 	switch {
 	case list.Records == nil:
