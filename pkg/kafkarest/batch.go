@@ -55,7 +55,7 @@ func ParseBatch(body []byte, maxEntries int) ([]BatchEntry, error) {
 	case n == 0:
 		return nil, BatchError("the batch has no entries")
 	case maxEntries > 0 && n > maxEntries:
-		return nil, BatchError("the batch has %d entries; at most %d are accepted", n, maxEntries)
+		return nil, BatchError("%s", tooManyRecords(maxEntries, n))
 	}
 	entries := make([]BatchEntry, n)
 	seen := make(map[string]int, n)

@@ -27,7 +27,7 @@ func TestParseBatch_RefusedAsAWhole(t *testing.T) {
 		{name: "entries null", body: `{"entries":null}`, status: 422, code: 42208, message: "an entries array"},
 		{name: "entries not an array", body: `{"entries":{}}`, status: 400, code: 400, message: "Bad Request: field entries must be an array, got an object"},
 		{name: "empty batch", body: `{"entries":[]}`, status: 422, code: 42208, message: "no entries"},
-		{name: "too many", body: `{"entries":[{"id":"1"},{"id":"2"},{"id":"3"},{"id":"4"}]}`, status: 422, code: 42208, message: "4 entries; at most 3"},
+		{name: "too many", body: `{"entries":[{"id":"1"},{"id":"2"},{"id":"3"},{"id":"4"}]}`, status: 422, code: 42208, message: "Produce batch error: a request may hold at most 3 records, got 4"},
 		{name: "entry not an object", body: `{"entries":[{"id":"1"},"x"]}`, status: 422, code: 42208, message: "entries[1] must be a JSON object"},
 		{name: "no id", body: `{"entries":[{"value":null}]}`, status: 422, code: 42208, message: "entries[0] has no id"},
 		{name: "id a number", body: `{"entries":[{"id":1}]}`, status: 422, code: 42208, message: "entries[0].id must be a string"},

@@ -110,3 +110,16 @@ func TestDecode_ProduceStreamTrailingData(t *testing.T) {
 	_, err := ParseProduce([]byte(`{"partition_id":"1"}`), 0)
 	adminWantErr(t, err, 400, 400, "Bad Request: record 0: field partition_id must be an integer, got a string")
 }
+
+// A request over limits.max_records says so in the same words in every
+// produce; each keeps its status: 400/400 in v3 (Confluent's produce), 422/42208
+// in records:batch (Confluent's batch error), 422 in v2 (the bridge's).
+func TestTooManyRecords_OneWording(t *testing.T) {
+	ok := `{"value":{"type":"STRING","data":"a"}}`
+	_, err := ParseProduce([]byte(ok+ok+ok), 2)
+	adminWantErr(t, err, 400, 400, "Bad Request: a request may hold at most 2 records, got more")
+	_, err = ParseBatch([]byte(`{"entries":[{"id":"1"},{"id":"2"},{"id":"3"}]}`), 2)
+	adminWantErr(t, err, 422, 42208, "Produce batch error: a request may hold at most 2 records, got 3")
+	_, err = ParseV2Produce(FormatJSON, []byte(`{"records":[{"value":1},{"value":2},{"value":3}]}`), nil, 2)
+	adminWantErr(t, err, 422, 422, "The record list is not valid: a request may hold at most 2 records, got 3")
+}

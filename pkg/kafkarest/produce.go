@@ -105,7 +105,7 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 			return nil, apierr.BadRequest("%s", jsonMessage(fmt.Sprintf("record %d", i), err, len(raw)))
 		}
 		if maxRecords > 0 && i >= maxRecords {
-			return nil, apierr.BadRequest("a request may hold at most %d records", maxRecords)
+			return nil, apierr.BadRequest("%s", tooManyRecords(maxRecords, -1))
 		}
 		r, err := w.decode(i, fmt.Sprintf("record %d", i))
 		if err != nil {
@@ -155,6 +155,16 @@ func (w *wireRecord) decode(i int, label string) (Record, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// tooManyRecords is the one wording of a request over limits.max_records,
+// whichever API and status refuse it; got < 0: the count is not known (the
+// v3 stream stops reading at the first record too many).
+func tooManyRecords(limit, got int) string {
+	if got < 0 {
+		return fmt.Sprintf("a request may hold at most %d records, got more", limit)
+	}
+	return fmt.Sprintf("a request may hold at most %d records, got %d", limit, got)
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -152,7 +152,7 @@ func TestParseProduce_Invalid(t *testing.T) {
 		{name: "BINARY data not base64", body: `{"value":{"type":"BINARY","data":"!!!"}}`, wantStatus: 400, wantMsg: "record 0: value.data is not a base64 string"},
 		{name: "BINARY data not a string", body: `{"key":{"type":"BINARY","data":5}}`, wantStatus: 400, wantMsg: "record 0: key.data must be a base64 string"},
 		{name: "STRING data not a string", body: ok + `{"value":{"type":"STRING","data":{"a":1}}}`, wantStatus: 400, wantMsg: "record 1: value.data must be a JSON string"},
-		{name: "too many records", body: ok + ok + ok, maxRecords: 2, wantStatus: 400, wantMsg: "at most 2 records"},
+		{name: "too many records", body: ok + ok + ok, maxRecords: 2, wantStatus: 400, wantMsg: "Bad Request: a request may hold at most 2 records, got more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

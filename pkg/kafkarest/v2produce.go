@@ -42,7 +42,7 @@ func ParseV2Produce(format string, body []byte, partition *int32, maxRecords int
 	case len(*list.Records) == 0:
 		return nil, invalidRecords("the records array is empty")
 	case maxRecords > 0 && len(*list.Records) > maxRecords:
-		return nil, invalidRecords("a request may hold at most %d records, got %d", maxRecords, len(*list.Records))
+		return nil, invalidRecords("%s", tooManyRecords(maxRecords, len(*list.Records)))
 	}
 	records := make([]Record, len(*list.Records))
 	for i, raw := range *list.Records {
