@@ -255,13 +255,13 @@ func (ci consumerCall) poll(ctx context.Context) *Response {
 	if ci.inst.RequestTimeout > 0 {
 		wait = ci.inst.RequestTimeout
 	}
-	if q.TimeoutMs != nil {
-		wait = time.Duration(*q.TimeoutMs) * time.Millisecond
+	if q.Timeout != nil {
+		wait = *q.Timeout
 	}
 	wait = min(wait, lim.MaxWait)
 	maxBytes := lim.MaxBytes
-	if q.MaxBytes != nil && *q.MaxBytes < int64(maxBytes) {
-		maxBytes = int(*q.MaxBytes)
+	if q.MaxBytes > 0 {
+		maxBytes = min(maxBytes, q.MaxBytes)
 	}
 	recs, err := ci.inst.Poll(ctx, time.Now().Add(wait), maxBytes, lim.MaxRecords)
 	if err != nil {

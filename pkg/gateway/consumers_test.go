@@ -166,6 +166,12 @@ func TestConsumersCreatePollCommit(t *testing.T) {
 	// One Accept parser for polls and reads: the generic v2 type is fine, q=0 refuses.
 	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "application/vnd.kafka.v2+json"}), http.StatusOK)
 	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "*/*, application/vnd.kafka.json.v2+json;q=0"}), http.StatusNotAcceptable)
+	// The poll's numbers are parsed as a read's, in the same words.
+	resp = e.call(t, "GET", "/consumers/g1/instances/c/records?timeout=-1", "", nil)
+	consumersWant(t, resp, http.StatusBadRequest)
+	if want := `timeout must be a whole number, 0 or more, got \"-1\"`; !strings.Contains(string(resp.Body), want) {
+		t.Errorf("body %s, want it to contain %s", resp.Body, want)
+	}
 
 	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", "", nil), http.StatusNoContent)
 	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", `{"offsets": [{"topic": "orders", "partition": 0, "offset": 8}]}`, nil), http.StatusNoContent)

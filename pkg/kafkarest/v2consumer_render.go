@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
+	"time"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
@@ -23,32 +23,25 @@ func CheckPollAccept(accept, format string) error {
 		format, want)
 }
 
-// PollQuery is a poll's query: timeout (ms) and max_bytes. Nil: not given.
+// PollQuery is a poll's query: timeout and max_bytes. Nil or 0: not given.
 type PollQuery struct {
-	TimeoutMs *int64
-	MaxBytes  *int64
+	Timeout  *time.Duration
+	MaxBytes int
 }
 
-// ParsePollQuery reads timeout and max_bytes; each must be a non-negative
-// integer (max_bytes positive).
+// ParsePollQuery reads timeout (ms, 0 or more) and max_bytes (1 or more),
+// as a stateless read reads them.
 func ParsePollQuery(q url.Values) (PollQuery, error) {
 	var p PollQuery
-	for _, f := range []struct {
-		name string
-		dst  **int64
-		min  int64
-	}{{"timeout", &p.TimeoutMs, 0}, {"max_bytes", &p.MaxBytes, 1}} {
-		v := q.Get(f.name)
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < f.min {
-			return p, apierr.BadRequest("%s must be an integer of at least %d, got %s", f.name, f.min, strconv.Quote(v))
-		}
-		*f.dst = &n
+	wait, ok, err := queryWait(q, "timeout")
+	if err != nil {
+		return p, err
 	}
-	return p, nil
+	if ok {
+		p.Timeout = &wait
+	}
+	p.MaxBytes, err = queryLimit(q, "max_bytes")
+	return p, err
 }
 
 type createdConsumer struct {
