@@ -97,7 +97,9 @@ func TestAdminV2CreateTopic(t *testing.T) {
 		{"reader may not create", "reader", adminV2JSON, "admin-v2-reader", `{"topic_name":"admin-v2-reader"}`, 403},
 		{"wrong media type", "admin", "application/json", "admin-v2-json", `{"topic_name":"admin-v2-json"}`, 415},
 		{"invalid name", "admin", adminV2JSON, "admin v2", `{"topic_name":"admin v2"}`, 400},
-		{"not JSON", "admin", adminV2JSON, "admin-v2-bad", `{"topic_name":`, 400},
+		{"not JSON", "admin", adminV2JSON, "admin-v2-bad", `{"topic_name":`, 422},
+		{"data after the body", "admin", adminV2JSON, "admin-v2-trailing", `{"topic_name":"admin-v2-trailing"}}`, 422},
+		{"a v3 field", "admin", adminV2JSON, "admin-v2-dry", `{"topic_name":"admin-v2-dry","validate_only":true}`, 422},
 		{"existing topic", "admin", adminV2JSON, "", `{"topic_name":"admin-v2-created"}`, 400},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,7 +43,7 @@ func (c *call) adminRespond(status int, body []byte) *Response {
 	case body == nil:
 		delete(resp.Headers, "content-type")
 	case c.route.API == "v2":
-		resp.Headers["content-type"] = kafkarest.V2ContentType
+		resp.Headers["content-type"] = kafkarest.MediaV2
 	}
 	return resp
 }
@@ -136,15 +136,12 @@ func adminConfig(e kafka.ConfigEntry) kafkarest.Config {
 func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
 	check := kafkarest.CheckJSONContentType
 	if c.route.API == "v2" {
-		check = kafkarest.CheckV2JSONContentType
+		check = kafkarest.CheckV2CreateTopicContentType
 	}
 	return c.expectBody(ctx, check, false, func(ctx context.Context, body []byte) *Response {
-		req, err := kafkarest.ParseCreateTopic(body)
+		req, err := kafkarest.ParseCreateTopic(c.route.API, body)
 		if err != nil {
 			return c.fail(err)
-		}
-		if c.route.API == "v2" && (req.ValidateOnly || req.Configs != nil || req.Assignment != nil) {
-			return c.fail(apierr.BadRequest("the bridge's NewTopic has only topic_name, partitions_count and replication_factor"))
 		}
 		if deny := c.authorize(ctx, kafkarest.OpCreate, kafkarest.ResourceTopic, req.Name); deny != nil {
 			return deny

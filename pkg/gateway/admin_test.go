@@ -286,7 +286,7 @@ func TestAdmin_Endpoints(t *testing.T) {
 		{name: "v2 create topic as application/json", method: "POST", path: "/admin/topics", contentType: js, body: `{"topic_name":"v2new"}`,
 			status: 415, code: 415},
 		{name: "v2 create topic with v3 fields", method: "POST", path: "/admin/topics", contentType: v2js,
-			body: `{"topic_name":"v2new","validate_only":true}`, status: 400, code: 400},
+			body: `{"topic_name":"v2new","validate_only":true}`, status: 422, code: 422, message: `unknown field "validate_only"`},
 		{name: "v2 create an existing topic", method: "POST", path: "/admin/topics", contentType: v2js, body: `{"topic_name":"orders"}`,
 			status: 400, code: 400, message: "already exists"},
 		{name: "v2 create denied", method: "POST", path: "/admin/topics", contentType: v2js, body: `{"topic_name":"v2new"}`,

@@ -98,7 +98,7 @@ func (ci consumerCall) create(_ context.Context, body []byte) *Response {
 	if err != nil {
 		return ci.fail(err)
 	}
-	return ci.respondV2(http.StatusOK, kafkarest.V2JSON,
+	return ci.respondV2(http.StatusOK, kafkarest.MediaV2,
 		kafkarest.V2CreatedConsumer(ci.req.Scheme, ci.req.Authority, ci.route.Group, inst.Name))
 }
 
@@ -186,7 +186,7 @@ func (ci consumerCall) subscription(ctx context.Context) *Response {
 	if err != nil {
 		return ci.fail(err)
 	}
-	return ci.respondV2(http.StatusOK, kafkarest.V2JSON, kafkarest.V2Subscription(topics, parts))
+	return ci.respondV2(http.StatusOK, kafkarest.MediaV2, kafkarest.V2Subscription(topics, parts))
 }
 
 // commit commits the offsets of the body, or without any the offsets after
@@ -255,13 +255,13 @@ func (ci consumerCall) poll(ctx context.Context) *Response {
 	if ci.inst.RequestTimeout > 0 {
 		wait = ci.inst.RequestTimeout
 	}
-	if q.TimeoutMs != nil {
-		wait = time.Duration(*q.TimeoutMs) * time.Millisecond
+	if q.Timeout != nil {
+		wait = *q.Timeout
 	}
 	wait = min(wait, lim.MaxWait)
 	maxBytes := lim.MaxBytes
-	if q.MaxBytes != nil && *q.MaxBytes < int64(maxBytes) {
-		maxBytes = int(*q.MaxBytes)
+	if q.MaxBytes > 0 {
+		maxBytes = min(maxBytes, q.MaxBytes)
 	}
 	recs, err := ci.inst.Poll(ctx, time.Now().Add(wait), maxBytes, lim.MaxRecords)
 	if err != nil {

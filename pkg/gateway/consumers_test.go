@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,7 +98,9 @@ func (e *consumersEnv) call(t *testing.T, method, path, body string, headers map
 		req = get(path, h)
 		req.Method = method
 	} else {
-		h["content-type"] = "application/vnd.kafka.v2+json"
+		if _, ok := h["content-type"]; !ok {
+			h["content-type"] = "application/vnd.kafka.v2+json"
+		}
 		req = post(path, h)
 	}
 	var b []byte
@@ -160,6 +163,15 @@ func TestConsumersCreatePollCommit(t *testing.T) {
 		t.Errorf("content-type %q, max bytes %d", resp.Headers["content-type"], f.maxBytes)
 	}
 	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "application/vnd.kafka.binary.v2+json"}), http.StatusNotAcceptable)
+	// One Accept parser for polls and reads: the generic v2 type is fine, q=0 refuses.
+	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "application/vnd.kafka.v2+json"}), http.StatusOK)
+	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/records", "", map[string]string{"accept": "*/*, application/vnd.kafka.json.v2+json;q=0"}), http.StatusNotAcceptable)
+	// The poll's numbers are parsed as a read's, in the same words.
+	resp = e.call(t, "GET", "/consumers/g1/instances/c/records?timeout=-1", "", nil)
+	consumersWant(t, resp, http.StatusBadRequest)
+	if want := `timeout must be a whole number, 0 or more, got \"-1\"`; !strings.Contains(string(resp.Body), want) {
+		t.Errorf("body %s, want it to contain %s", resp.Body, want)
+	}
 
 	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", "", nil), http.StatusNoContent)
 	consumersWant(t, e.call(t, "POST", "/consumers/g1/instances/c/offsets", `{"offsets": [{"topic": "orders", "partition": 0, "offset": 8}]}`, nil), http.StatusNoContent)
@@ -195,6 +207,19 @@ func TestConsumersPatternNeedsItsOwnDecision(t *testing.T) {
 	if last.Resource != (policy.Resource{Type: "TOPIC", Name: "o.*", PatternType: "REGEX"}) || last.Topic != "" {
 		t.Errorf("pattern decision input: resource %+v, topic %q", last.Resource, last.Topic)
 	}
+}
+
+// Consumer bodies take the bridge's media type only, as every v2 body does.
+func TestConsumersMediaType(t *testing.T) {
+	e := consumersNewEnv(t)
+	for _, ct := range []string{"application/json", "application/vnd.kafka.json.v2+json", "text/plain"} {
+		resp := e.call(t, "POST", "/consumers/g", `{"name": "x"}`, map[string]string{"content-type": ct})
+		consumersWant(t, resp, http.StatusUnsupportedMediaType)
+		if want := "expected Content-Type application/vnd.kafka.v2+json, got " + ct; !strings.Contains(string(resp.Body), want) {
+			t.Errorf("%s: body %s, want it to contain %q", ct, resp.Body, want)
+		}
+	}
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "x"}`, map[string]string{"content-type": "application/vnd.kafka.v2+json; charset=utf-8"}), http.StatusOK)
 }
 
 func TestConsumersBadBodies(t *testing.T) {

@@ -108,9 +108,9 @@ func TestProduceBatch_RefusedRequestsWriteNothing(t *testing.T) {
 		message string
 	}{
 		{name: "duplicate ids", body: `{"entries":[` + ok("1") + `,` + ok("1") + `]}`, status: 422, code: 42208, message: "not distinct"},
-		{name: "too many entries", body: `{"entries":[` + strings.TrimSuffix(strings.Repeat(ok("x")+",", 11), ",") + `]}`, status: 422, code: 42208, message: "11 entries; at most 10"},
+		{name: "too many entries", body: `{"entries":[` + strings.TrimSuffix(strings.Repeat(ok("x")+",", 11), ",") + `]}`, status: 422, code: 42208, message: "Produce batch error: a request may hold at most 10 records, got 11"},
 		{name: "empty batch", body: `{"entries":[]}`, status: 422, code: 42208, message: "no entries"},
-		{name: "malformed JSON", body: `{"entries":[` + ok("1"), status: 400, code: 400, message: "not a valid JSON object"},
+		{name: "malformed JSON", body: `{"entries":[` + ok("1"), status: 400, code: 400, message: "Bad Request: the body is not valid JSON"},
 		{name: "records phase denies", body: `{"entries":[` + ok("1") + `]}`, deny: true, status: 403, code: 40301, message: "no"},
 		{name: "wrong content type", headers: map[string]string{"content-type": "text/plain"}, body: "{}", status: 415, code: 415, message: "text/plain"},
 	}

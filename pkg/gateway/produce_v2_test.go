@@ -120,7 +120,7 @@ func TestProduceV2_RefusedWritesNothing(t *testing.T) {
 		{name: "unknown topic", path: "/topics/nope", body: `{"records":[{"value":1}]}`, status: 404, message: "This server does not host this topic-partition."},
 		{name: "unknown path partition", path: "/topics/orders/partitions/3", body: `{"records":[{"value":1}]}`, status: 404, message: "orders has no partition 3"},
 		{name: "bad async", path: "/topics/orders?async=yes", body: `{"records":[{"value":1}]}`, status: 400, message: `async must be true or false, got "yes"`},
-		{name: "malformed JSON", body: `{"records":`, status: 422, message: "not a JSON object"},
+		{name: "malformed JSON", body: `{"records":`, status: 422, message: "the body is not valid JSON"},
 		{name: "bad record after a good one", contentType: produceV2Binary, body: `{"records":[{"value":"AA=="},{"value":"!"}]}`, status: 422, message: "record 1: value is not valid base64"},
 		{name: "body partition that does not exist", body: `{"records":[{"value":1},{"value":2,"partition":5}]}`, status: 404, message: "record 1 asks for partition 5"},
 		{name: "record too large", body: `{"records":[{"value":"` + strings.Repeat("x", 950) + `"}]}`, status: 413, message: "record 0 needs about"},

@@ -66,7 +66,7 @@ func (c *call) readRecords(ctx context.Context) (*Response, BodyFunc) {
 			return c.fail(err), nil
 		}
 		resp := c.respond(http.StatusOK, body)
-		resp.Headers["content-type"] = kafkarest.V2MediaType(q.Format)
+		resp.Headers["content-type"] = kafkarest.RecordsMediaType(q.Format)
 		resp.Headers[nextOffsetHeader] = strconv.FormatInt(res.NextOffset, 10)
 		return resp, nil
 	}

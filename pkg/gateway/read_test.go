@@ -149,6 +149,10 @@ func TestReads_V2WithAcceptFormats(t *testing.T) {
 		{"*/*", "application/vnd.kafka.binary.v2+json", `"azE="`},
 		{"application/vnd.kafka.text.v2+json", "application/vnd.kafka.text.v2+json", `"k1"`},
 		{"text/html, application/vnd.kafka.binary.v2+json;q=0.9", "application/vnd.kafka.binary.v2+json", `"azE="`},
+		// The bridge's generic type is accepted, as by a poll: the default format.
+		{"application/vnd.kafka.v2+json", "application/vnd.kafka.binary.v2+json", `"azE="`},
+		// q=0 refuses a type, even under a wildcard.
+		{"*/*, application/vnd.kafka.binary.v2+json;q=0, application/vnd.kafka.json.v2+json;q=0", "application/vnd.kafka.text.v2+json", `"k1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {
@@ -197,7 +201,7 @@ func TestReads_Refused(t *testing.T) {
 		{name: "max_records zero", path: readsPath + "?max_records=0", status: 400, code: 400, message: `max_records must be a whole number, 1 or more, got "0"`},
 		{name: "max_records not a number", path: readsPath + "?max_records=ten", status: 400, code: 400, message: `got "ten"`},
 		{name: "max_bytes negative", path: readsPath + "?max_bytes=-5", status: 400, code: 400, message: "max_bytes must be"},
-		{name: "negative timeout", path: readsPath + "?timeout_ms=-1", status: 400, code: 400, message: "timeout_ms must be a number of milliseconds"},
+		{name: "negative timeout", path: readsPath + "?timeout_ms=-1", status: 400, code: 400, message: `timeout_ms must be a whole number, 0 or more, got "-1"`},
 		{name: "offset given twice", path: readsPath + "?offset=1&offset=2", status: 400, code: 400, message: "offset is given 2 times"},
 		{name: "unknown format", path: readsPath + "?format=avro", status: 400, code: 400, message: "format must be binary, json or string"},
 		{name: "unknown topic", path: "/kafka/v3/clusters/lkc-1/topics/nope/partitions/0/records", status: 404, code: 40403, message: "This server does not host this topic-partition."},

@@ -1,11 +1,7 @@
 package kafkarest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"math"
-	"mime"
 	"net/http"
 	"sort"
 	"strconv"
@@ -45,51 +41,11 @@ func badAdminBody(format string, args ...any) *apierr.Error {
 	return apierr.New(http.StatusBadRequest, 40002, format, args...)
 }
 
-// decodeObject decodes one JSON object into v, refusing empty bodies, trailing
-// data and values of the wrong type with a message naming the field.
-func decodeObject(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return apierr.EmptyBody
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			if te.Field == "" {
-				return apierr.BadRequest("the body must be a JSON object, got %s", te.Value)
-			}
-			return apierr.BadRequest("%s must be %s, got %s", te.Field, jsonKind(te.Type.String()), te.Value)
-		}
-		return apierr.BadRequest("the body is not valid JSON: %v", err)
-	}
-	if dec.More() {
-		return apierr.BadRequest("the body must be one JSON object; more follows it")
-	}
-	return nil
-}
-
-// jsonKind names, for an error message, the JSON kind of a Go type or kind
-// (json.UnmarshalTypeError's Type.String() or Type.Kind().String()).
-func jsonKind(goType string) string {
-	switch {
-	case strings.Contains(goType, "int"):
-		return "an integer"
-	case strings.Contains(goType, "bool"):
-		return "a boolean"
-	case strings.Contains(goType, "string"):
-		return "a string"
-	case strings.HasPrefix(goType, "[]") || strings.HasPrefix(goType, "*[]") || goType == "slice":
-		return "an array"
-	default:
-		return "an object"
-	}
-}
-
 // ParseCreateTopic decodes a create-topic body: topic_name (required),
 // partitions_count, replication_factor, replicas_assignments, configs
-// [{name, value}] and validate_only. The v2 NewTopic is the same minus the
-// last three. Unknown fields are ignored.
-func ParseCreateTopic(body []byte) (CreateTopicRequest, error) {
+// [{name, value}] and validate_only. The v2 NewTopic (api "v2") has only the
+// first three; it is decoded by the v2 rules (422, unknown fields refused).
+func ParseCreateTopic(api string, body []byte) (CreateTopicRequest, error) {
 	var in struct {
 		TopicName         *string            `json:"topic_name"`
 		PartitionsCount   *int64             `json:"partitions_count"`
@@ -101,7 +57,17 @@ func ParseCreateTopic(body []byte) (CreateTopicRequest, error) {
 		} `json:"configs"`
 		ValidateOnly bool `json:"validate_only"`
 	}
-	if err := decodeObject(body, &in); err != nil {
+	if api == "v2" {
+		var v2 struct {
+			TopicName         *string `json:"topic_name"`
+			PartitionsCount   *int64  `json:"partitions_count"`
+			ReplicationFactor *int64  `json:"replication_factor"`
+		}
+		if err := v2Body.decode(body, &v2); err != nil {
+			return CreateTopicRequest{}, err
+		}
+		in.TopicName, in.PartitionsCount, in.ReplicationFactor = v2.TopicName, v2.PartitionsCount, v2.ReplicationFactor
+	} else if err := v3Body.decode(body, &in); err != nil {
 		return CreateTopicRequest{}, err
 	}
 	if in.TopicName == nil {
@@ -191,7 +157,7 @@ func ParsePartitionsCount(body []byte) (int32, error) {
 	var in struct {
 		PartitionsCount *int64 `json:"partitions_count"`
 	}
-	if err := decodeObject(body, &in); err != nil {
+	if err := v3Body.decode(body, &in); err != nil {
 		return 0, err
 	}
 	if in.PartitionsCount == nil {
@@ -208,7 +174,7 @@ func ParseConfigValue(body []byte) (string, error) {
 	var in struct {
 		Value *string `json:"value"`
 	}
-	if err := decodeObject(body, &in); err != nil {
+	if err := v3Body.decode(body, &in); err != nil {
 		return "", err
 	}
 	if in.Value == nil {
@@ -228,7 +194,7 @@ func ParseAlterConfigs(body []byte) (AlterConfigsRequest, error) {
 		} `json:"data"`
 		ValidateOnly bool `json:"validate_only"`
 	}
-	if err := decodeObject(body, &in); err != nil {
+	if err := v3Body.decode(body, &in); err != nil {
 		return AlterConfigsRequest{}, err
 	}
 	if len(in.Data) == 0 {
@@ -262,19 +228,4 @@ func ParseAlterConfigs(body []byte) (AlterConfigsRequest, error) {
 		}
 	}
 	return out, nil
-}
-
-// CheckV2JSONContentType accepts the Strimzi bridge's media type for JSON
-// request bodies that carry no records (POST /admin/topics).
-func CheckV2JSONContentType(contentType string) error {
-	const want = "application/vnd.kafka.json.v2+json"
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != want {
-		shown := contentType
-		if shown == "" {
-			shown = "none"
-		}
-		return apierr.New(http.StatusUnsupportedMediaType, 415, "HTTP 415 Unsupported Media Type: expected Content-Type %s, got %s", want, shown)
-	}
-	return nil
 }

@@ -101,7 +101,7 @@ func TestParseCreateTopic(t *testing.T) {
 		{name: "unknown fields are ignored", body: `{"topic_name":"t","colour":"blue"}`, want: CreateTopicRequest{Name: "t"}},
 		{name: "empty", body: ``, status: 422, code: 422},
 		{name: "not an object", body: `[1]`, status: 400, code: 400, message: "must be a JSON object"},
-		{name: "two objects", body: `{"topic_name":"t"}{}`, status: 400, code: 400, message: "more follows"},
+		{name: "two objects", body: `{"topic_name":"t"}{}`, status: 400, code: 400, message: "with nothing after it"},
 		{name: "no name", body: `{}`, status: 400, code: 40002, message: "topic_name is required."},
 		{name: "bad name", body: `{"topic_name":".."}`, status: 400, code: 40002, message: `topic name cannot be ".."`},
 		{name: "name too long", body: `{"topic_name":"` + strings.Repeat("a", 250) + `"}`, status: 400, code: 40002, message: "1 to 249"},
@@ -118,7 +118,7 @@ func TestParseCreateTopic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseCreateTopic([]byte(tt.body))
+			got, err := ParseCreateTopic("v3", []byte(tt.body))
 			if tt.status == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -165,10 +165,10 @@ func TestParsePartitionsCountAndConfigValue(t *testing.T) {
 	}
 	_, err = ParseConfigValue([]byte(`{"value":1}`))
 	adminWantErr(t, err, 400, 400, "value must be a string")
-	if err := CheckV2JSONContentType("application/vnd.kafka.json.v2+json; charset=utf-8"); err != nil {
+	if err := CheckV2CreateTopicContentType("application/vnd.kafka.json.v2+json; charset=utf-8"); err != nil {
 		t.Error(err)
 	}
-	adminWantErr(t, CheckV2JSONContentType("application/json"), 415, 415, "vnd.kafka.json.v2+json")
+	adminWantErr(t, CheckV2CreateTopicContentType("application/json"), 415, 415, "vnd.kafka.json.v2+json")
 }
 
 func adminWantErr(t *testing.T, err error, status, code int, message string) {

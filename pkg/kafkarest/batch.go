@@ -1,8 +1,8 @@
 package kafkarest
 
 import (
-	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -43,16 +43,9 @@ type wireBatch struct {
 // longer than 80 characters, or ids that repeat (422, 42208). A problem
 // inside one entry (types, base64, timestamp, headers) fails only that entry.
 func ParseBatch(body []byte, maxEntries int) ([]BatchEntry, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, apierr.EmptyBody
-	}
 	var w wireBatch
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&w); err != nil {
-		return nil, apierr.BadRequest("the body is not a valid JSON object: %s", jsonErrorText(err, len(body)))
-	}
-	if dec.More() {
-		return nil, apierr.BadRequest("the body holds more than one JSON value; records:batch takes one object with entries")
+	if err := v3Body.decode(body, &w); err != nil {
+		return nil, err
 	}
 	if w.Entries == nil {
 		return nil, BatchError("the body must be an object with an entries array")
@@ -62,7 +55,7 @@ func ParseBatch(body []byte, maxEntries int) ([]BatchEntry, error) {
 	case n == 0:
 		return nil, BatchError("the batch has no entries")
 	case maxEntries > 0 && n > maxEntries:
-		return nil, BatchError("the batch has %d entries; at most %d are accepted", n, maxEntries)
+		return nil, BatchError("%s", tooManyRecords(maxEntries, n))
 	}
 	entries := make([]BatchEntry, n)
 	seen := make(map[string]int, n)
@@ -75,7 +68,7 @@ func ParseBatch(body []byte, maxEntries int) ([]BatchEntry, error) {
 			ID json.RawMessage `json:"id"`
 		}
 		if err := json.Unmarshal(raw, &idOnly); err != nil {
-			return nil, BatchError("entries[%d] is not valid: %s", i, jsonErrorText(err, len(body)))
+			return nil, BatchError("%s", jsonMessage(fmt.Sprintf("entries[%d]", i), err, len(raw)))
 		}
 		id, err := batchID(i, idOnly.ID)
 		if err != nil {
@@ -89,7 +82,7 @@ func ParseBatch(body []byte, maxEntries int) ([]BatchEntry, error) {
 		label := "entry " + strconv.Quote(id)
 		var we wireRecord // the id is not one of its fields, and is ignored
 		if err := json.Unmarshal(raw, &we); err != nil {
-			e.Err = apierr.BadRequest("%s is not valid: %s", label, jsonErrorText(err, len(raw)))
+			e.Err = apierr.BadRequest("%s", jsonMessage(label, err, len(raw)))
 		} else if r, err := we.decode(i, label); err != nil {
 			e.Err = apierr.From(err)
 		} else {

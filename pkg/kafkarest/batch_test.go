@@ -21,13 +21,13 @@ func TestParseBatch_RefusedAsAWhole(t *testing.T) {
 		message string
 	}{
 		{name: "empty body", body: " ", status: 422, code: 422, message: "Request body is empty"},
-		{name: "not JSON", body: `{"entries":[`, status: 400, code: 400, message: "not a valid JSON object"},
-		{name: "two objects", body: `{"entries":[]} {}`, status: 400, code: 400, message: "more than one JSON value"},
+		{name: "not JSON", body: `{"entries":[`, status: 400, code: 400, message: "Bad Request: the body is not valid JSON"},
+		{name: "two objects", body: `{"entries":[]} {}`, status: 400, code: 400, message: "Bad Request: the body must be one JSON object, with nothing after it"},
 		{name: "no entries", body: `{}`, status: 422, code: 42208, message: "an entries array"},
 		{name: "entries null", body: `{"entries":null}`, status: 422, code: 42208, message: "an entries array"},
-		{name: "entries not an array", body: `{"entries":{}}`, status: 400, code: 400, message: "not a valid JSON object"},
+		{name: "entries not an array", body: `{"entries":{}}`, status: 400, code: 400, message: "Bad Request: field entries must be an array, got an object"},
 		{name: "empty batch", body: `{"entries":[]}`, status: 422, code: 42208, message: "no entries"},
-		{name: "too many", body: `{"entries":[{"id":"1"},{"id":"2"},{"id":"3"},{"id":"4"}]}`, status: 422, code: 42208, message: "4 entries; at most 3"},
+		{name: "too many", body: `{"entries":[{"id":"1"},{"id":"2"},{"id":"3"},{"id":"4"}]}`, status: 422, code: 42208, message: "Produce batch error: a request may hold at most 3 records, got 4"},
 		{name: "entry not an object", body: `{"entries":[{"id":"1"},"x"]}`, status: 422, code: 42208, message: "entries[1] must be a JSON object"},
 		{name: "no id", body: `{"entries":[{"value":null}]}`, status: 422, code: 42208, message: "entries[0] has no id"},
 		{name: "id a number", body: `{"entries":[{"id":1}]}`, status: 422, code: 42208, message: "entries[0].id must be a string"},
@@ -69,7 +69,7 @@ func TestParseBatch_EntryErrorsStayWithTheirEntry(t *testing.T) {
 	want := []string{
 		"ok => ",
 		`bad-base64 => Bad Request: entry "bad-base64": value.data is not a base64 string`,
-		`bad-type => Bad Request: entry "bad-type" is not valid: field partition_id must be int32, got string`,
+		`bad-type => Bad Request: entry "bad-type": field partition_id must be an integer, got a string`,
 		`avro => Bad Request: entry "avro": value.type AVRO needs Schema Registry; topicgate serves BINARY, JSON and STRING data`,
 		"80-chars-" + strings.Repeat("é", 71) + " => ",
 	}

@@ -1,10 +1,7 @@
 package kafkarest
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
@@ -60,20 +57,13 @@ type commitOffsetsBody struct {
 // ParseCommitOffsets decodes the body of POST .../offsets/{topic}:
 // {"offsets":[{"partition_id":0,"offset":12,"metadata":"optional"}]}. It
 // checks what needs no cluster: at least one entry, partition_id and offset
-// present and not negative, no partition twice, no unknown field. Whether the
+// present and not negative, no partition twice; unknown fields are ignored,
+// as in every v3 body. Whether the
 // partitions exist and the offsets are within their logs is the caller's.
 func ParseCommitOffsets(body []byte) ([]GroupOffset, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, apierr.EmptyBody
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var b commitOffsetsBody
-	if err := dec.Decode(&b); err != nil {
-		return nil, apierr.BadRequest("the body is not a valid offsets object: %s", jsonErrorText(err, len(body)))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, apierr.BadRequest("the body must be one JSON object")
+	if err := v3Body.decode(body, &b); err != nil {
+		return nil, err
 	}
 	if b.Offsets == nil || len(*b.Offsets) == 0 {
 		return nil, apierr.BadRequest("offsets must list at least one {partition_id, offset}")

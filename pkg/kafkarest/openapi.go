@@ -35,13 +35,8 @@ type opDoc struct {
 	respTypes []string // its media types (default: the API's)
 }
 
-const (
-	v2JSON   = "application/vnd.kafka.json.v2+json"
-	v2Binary = "application/vnd.kafka.binary.v2+json"
-	v2Text   = "application/vnd.kafka.text.v2+json"
-)
-
-var v2Formats = []string{v2JSON, v2Binary, v2Text}
+// v2Formats are the media types of v2 records.
+var v2Formats = []string{MediaV2JSON, MediaV2Binary, MediaV2Text}
 
 // readQuery are the query parameters of the stateless reads.
 var readQuery = []param{
@@ -114,7 +109,7 @@ var v2Docs = map[Action]opDoc{
 		query: append(append([]param{}, readQuery...),
 			param{"timeout", "integer", "Longest wait in milliseconds for a first record at the end of the log (capped by reads.max_wait)."}),
 		status: 200, response: "V2ConsumerRecordList", respTypes: v2Formats},
-	CreateTopic: {summary: "Create a topic", request: "V2NewTopic", reqTypes: []string{v2JSON}, status: 201},
+	CreateTopic: {summary: "Create a topic", request: "V2NewTopic", reqTypes: []string{MediaV2JSON}, status: 201},
 
 	CreateConsumer:  {summary: "Create a consumer instance in a group", request: "V2Consumer", status: 200, response: "V2CreatedConsumer"},
 	DeleteConsumer:  {summary: "Delete a consumer instance", status: 204},
@@ -132,7 +127,7 @@ var v2Docs = map[Action]opDoc{
 	Seek:            {summary: "Seek to offsets", request: "V2OffsetCommitSeekList", status: 204},
 	SeekToBeginning: {summary: "Seek partitions to their beginning", request: "V2Partitions", status: 204},
 	SeekToEnd:       {summary: "Seek partitions to their end", request: "V2Partitions", status: 204},
-	GetOpenAPI:      {summary: "This document", status: 200, response: "", respTypes: []string{"application/json"}},
+	GetOpenAPI:      {summary: "This document", status: 200, response: "", respTypes: []string{MediaJSON}},
 }
 
 // pathParams types the path parameters.
@@ -237,7 +232,7 @@ func operation(api string, r routeSpec, d opDoc) map[string]any {
 		if types == nil {
 			types = []string{mediaType}
 			if api == "v3" {
-				types = []string{"application/json"}
+				types = []string{MediaJSON}
 			}
 		}
 		content := map[string]any{}

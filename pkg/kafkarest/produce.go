@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -79,19 +78,6 @@ type wireData struct {
 	SubjectNameStr json.RawMessage `json:"subject_name_strategy"`
 }
 
-// CheckJSONContentType accepts application/json with optional parameters.
-func CheckJSONContentType(contentType string) error {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "application/json" {
-		shown := contentType
-		if shown == "" {
-			shown = "none"
-		}
-		return apierr.New(415, 415, "HTTP 415 Unsupported Media Type: expected Content-Type application/json, got %s", shown)
-	}
-	return nil
-}
-
 // ParseProduce decodes a v3 produce body: one JSON record object, or several
 // concatenated. Any problem fails the whole request, so that nothing of a bad
 // request is written; the error says which record and field is wrong.
@@ -109,17 +95,17 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 			break
 		}
 		if err != nil {
-			return nil, apierr.BadRequest("record %d is not valid JSON: %s", i, jsonErrorText(err, len(body)))
+			return nil, apierr.BadRequest("%s", jsonMessage(fmt.Sprintf("record %d", i), err, len(body)))
 		}
 		if raw[0] != '{' {
 			return nil, apierr.BadRequest("record %d must be a JSON object", i)
 		}
 		var w wireRecord
 		if err := json.Unmarshal(raw, &w); err != nil {
-			return nil, apierr.BadRequest("record %d is not valid JSON: %s", i, jsonErrorText(err, len(body)))
+			return nil, apierr.BadRequest("%s", jsonMessage(fmt.Sprintf("record %d", i), err, len(raw)))
 		}
 		if maxRecords > 0 && i >= maxRecords {
-			return nil, apierr.BadRequest("a request may hold at most %d records", maxRecords)
+			return nil, apierr.BadRequest("%s", tooManyRecords(maxRecords, -1))
 		}
 		r, err := w.decode(i, fmt.Sprintf("record %d", i))
 		if err != nil {
@@ -128,20 +114,6 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 		records = append(records, r)
 	}
 	return records, nil
-}
-
-func jsonErrorText(err error, bodyLen int) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("%s at byte %d", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("field %s must be %s, got %s", typ.Field, typ.Type, typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Sprintf("the body ends (at byte %d) inside a record", bodyLen)
-	}
-	return err.Error()
 }
 
 // decode validates and decodes the record at index i; label names it in
@@ -183,6 +155,16 @@ func (w *wireRecord) decode(i int, label string) (Record, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// tooManyRecords is the one wording of a request over limits.max_records,
+// whichever API and status refuse it; got < 0: the count is not known (the
+// v3 stream stops reading at the first record too many).
+func tooManyRecords(limit, got int) string {
+	if got < 0 {
+		return fmt.Sprintf("a request may hold at most %d records, got more", limit)
+	}
+	return fmt.Sprintf("a request may hold at most %d records, got %d", limit, got)
 }
 
 func isNull(raw json.RawMessage) bool {

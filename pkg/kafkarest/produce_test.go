@@ -133,8 +133,8 @@ func TestParseProduce_Invalid(t *testing.T) {
 		{name: "truncated second record", body: ok + `{"value":`, wantStatus: 400, wantMsg: "record 1 is not valid JSON"},
 		{name: "garbage after a record", body: ok + ` ]`, wantStatus: 400, wantMsg: "record 1 is not valid JSON"},
 		{name: "an array instead of an object", body: `[` + ok + `]`, wantStatus: 400, wantMsg: "record 0 must be a JSON object"},
-		{name: "partition_id is a string", body: `{"partition_id":"1"}`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
-		{name: "partition_id overflows int32", body: `{"partition_id":2147483648}`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
+		{name: "partition_id is a string", body: `{"partition_id":"1"}`, wantStatus: 400, wantMsg: "record 0: field partition_id must be an integer, got a string"},
+		{name: "partition_id overflows int32", body: `{"partition_id":2147483648}`, wantStatus: 400, wantMsg: "record 0: field partition_id must be an integer, got 2147483648"},
 		{name: "negative partition_id", body: ok + `{"partition_id":-1}`, wantStatus: 400, wantMsg: "record 1: partition_id must be 0 or more, got -1"},
 		{name: "timestamp not RFC 3339", body: `{"timestamp":"yesterday"}`, wantStatus: 400, wantMsg: `record 0: timestamp "yesterday" is not an RFC 3339 date-time`},
 		{name: "timestamp without time", body: ok + `{"timestamp":"2024-05-01"}`, wantStatus: 400, wantMsg: "record 1: timestamp"},
@@ -152,7 +152,7 @@ func TestParseProduce_Invalid(t *testing.T) {
 		{name: "BINARY data not base64", body: `{"value":{"type":"BINARY","data":"!!!"}}`, wantStatus: 400, wantMsg: "record 0: value.data is not a base64 string"},
 		{name: "BINARY data not a string", body: `{"key":{"type":"BINARY","data":5}}`, wantStatus: 400, wantMsg: "record 0: key.data must be a base64 string"},
 		{name: "STRING data not a string", body: ok + `{"value":{"type":"STRING","data":{"a":1}}}`, wantStatus: 400, wantMsg: "record 1: value.data must be a JSON string"},
-		{name: "too many records", body: ok + ok + ok, maxRecords: 2, wantStatus: 400, wantMsg: "at most 2 records"},
+		{name: "too many records", body: ok + ok + ok, maxRecords: 2, wantStatus: 400, wantMsg: "Bad Request: a request may hold at most 2 records, got more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

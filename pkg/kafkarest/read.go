@@ -1,7 +1,6 @@
 package kafkarest
 
 import (
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,22 +57,18 @@ func ParseRead(api string, q url.Values, accept string) (ReadQuery, error) {
 			return rq, err
 		}
 	}
-	if rq.MaxRecords, err = positiveParam(q, "max_records"); err != nil {
+	if rq.MaxRecords, err = queryLimit(q, "max_records"); err != nil {
 		return rq, err
 	}
-	if rq.MaxBytes, err = positiveParam(q, "max_bytes"); err != nil {
+	if rq.MaxBytes, err = queryLimit(q, "max_bytes"); err != nil {
 		return rq, err
 	}
 	timeoutName := "timeout_ms"
 	if api == "v2" {
 		timeoutName = "timeout"
 	}
-	if v := q.Get(timeoutName); q.Has(timeoutName) {
-		ms, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || ms < 0 {
-			return rq, apierr.BadRequest("%s must be a number of milliseconds, 0 or more, got %s", timeoutName, strconv.Quote(v))
-		}
-		rq.Timeout = time.Duration(min(ms, maxTimeout.Milliseconds())) * time.Millisecond
+	if rq.Timeout, _, err = queryWait(q, timeoutName); err != nil {
+		return rq, err
 	}
 	if api == "v2" {
 		rq.Format, err = V2AcceptFormat(accept)
@@ -117,49 +112,49 @@ func parseTimestamp(v string) (time.Time, error) {
 	return time.Time{}, apierr.BadRequest("timestamp must be milliseconds since the epoch or an RFC 3339 date-time, not before 1970, got %s", strconv.Quote(v))
 }
 
-func positiveParam(q url.Values, name string) (int, error) {
+// queryNumber reads an optional whole-number query parameter of at least
+// lo (ok false: not given). Reads and consumer polls share it, so their
+// numbers are refused in the same words.
+func queryNumber(q url.Values, name string, lo int64) (n int64, ok bool, err error) {
 	if !q.Has(name) {
-		return 0, nil
+		return 0, false, nil
 	}
 	v := q.Get(name)
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 1 {
-		return 0, apierr.BadRequest("%s must be a whole number, 1 or more, got %s", name, strconv.Quote(v))
+	n, err = strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo {
+		return 0, false, apierr.BadRequest("%s must be a whole number, %d or more, got %s", name, lo, strconv.Quote(v))
 	}
-	return int(min(n, 1<<31-1)), nil
+	return n, true, nil
 }
 
-// v2MediaTypes maps the bridge's record media types to embedded formats.
-var v2MediaTypes = map[string]string{
-	"application/vnd.kafka.binary.v2+json": FormatBinary,
-	"application/vnd.kafka.json.v2+json":   FormatJSON,
-	"application/vnd.kafka.text.v2+json":   FormatText,
+// queryLimit reads a limit (max_records, max_bytes): 1 or more, 0 when not
+// given; kept within an int32.
+func queryLimit(q url.Values, name string) (int, error) {
+	n, _, err := queryNumber(q, name, 1)
+	return int(min(n, 1<<31-1)), err
+}
+
+// queryWait reads a wait in milliseconds (timeout, timeout_ms): 0 or more,
+// kept below maxTimeout so that it cannot overflow a time.Duration.
+func queryWait(q url.Values, name string) (time.Duration, bool, error) {
+	ms, ok, err := queryNumber(q, name, 0)
+	return time.Duration(min(ms, maxTimeout.Milliseconds())) * time.Millisecond, ok, err
 }
 
 // V2AcceptFormat picks the embedded format of a v2 read from the Accept
-// header: the first of its media types the bridge defines. No Accept, or a
-// wildcard, is binary; anything else is 406.
+// header (negotiate): the bridge's records type it prefers. No Accept, a
+// wildcard or the generic application/vnd.kafka.v2+json is binary; a header
+// that accepts none of the three is 406.
 func V2AcceptFormat(accept string) (string, error) {
-	if strings.TrimSpace(accept) == "" {
-		return FormatBinary, nil
+	offers := make([]string, len(recordMediaTypes))
+	for i, r := range recordMediaTypes {
+		offers[i] = r.mediaType
 	}
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		if f, ok := v2MediaTypes[mt]; ok {
-			return f, nil
-		}
-		if mt == "*/*" || mt == "application/*" {
-			return FormatBinary, nil
-		}
+	mt, ok := negotiate(accept, offers...)
+	if !ok {
+		return "", apierr.New(http.StatusNotAcceptable, 406,
+			"HTTP 406 Not Acceptable: records are served as %s, not %s", orList(offers), accept)
 	}
-	return "", apierr.New(http.StatusNotAcceptable, 406,
-		"HTTP 406 Not Acceptable: records are served as application/vnd.kafka.binary.v2+json, application/vnd.kafka.json.v2+json or application/vnd.kafka.text.v2+json, not %s", accept)
-}
-
-// V2MediaType is the content type of v2 records in an embedded format.
-func V2MediaType(format string) string {
-	return "application/vnd.kafka." + format + ".v2+json"
+	f, _ := recordsFormat(mt)
+	return f, nil
 }

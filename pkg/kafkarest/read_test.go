@@ -73,10 +73,10 @@ func TestParseRead_Invalid(t *testing.T) {
 		{"v3", "max_records=0", "", 400, `max_records must be a whole number, 1 or more, got "0"`},
 		{"v3", "max_records=1e3", "", 400, `got "1e3"`},
 		{"v3", "max_bytes=0", "", 400, "max_bytes must be a whole number"},
-		{"v3", "timeout_ms=soon", "", 400, `timeout_ms must be a number of milliseconds, 0 or more, got "soon"`},
+		{"v3", "timeout_ms=soon", "", 400, `timeout_ms must be a whole number, 0 or more, got "soon"`},
 		{"v3", "format=avro", "", 400, `format must be binary, json or string, got "avro"`},
 		{"v3", "max_records=1&max_records=2", "", 400, "max_records is given 2 times"},
-		{"v2", "timeout=-1", "", 400, "timeout must be a number of milliseconds"},
+		{"v2", "timeout=-1", "", 400, `timeout must be a whole number, 0 or more, got "-1"`},
 		{"v2", "", "application/json", 406, "not application/json"},
 		{"v2", "", "text/html", 406, "HTTP 406 Not Acceptable"},
 	}
@@ -219,5 +219,34 @@ func BenchmarkRecordList(b *testing.B) {
 		if _, err := links.RecordList(p, FormatBinary, q); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A consumer poll and a v2 stateless read parse timeout and max_bytes with
+// the same parser: the same values pass, the same are refused in the same words.
+func TestPollAndReadNumbers_OneParser(t *testing.T) {
+	for _, query := range []string{"timeout=-1", "timeout=soon", "timeout=", "max_bytes=0", "max_bytes=1e3", "max_bytes=-5", "timeout=1.5"} {
+		q, _ := url.ParseQuery(query)
+		_, pollErr := ParsePollQuery(q)
+		_, readErr := ParseRead("v2", q, "")
+		if pollErr == nil || readErr == nil {
+			t.Fatalf("%s: poll %v, read %v; want both refused", query, pollErr, readErr)
+		}
+		p, r := asAPIError(t, pollErr), asAPIError(t, readErr)
+		if p.Status != 400 || p.Code != 400 || p.Message != r.Message || !strings.Contains(p.Message, "must be a whole number, ") {
+			t.Errorf("%s: poll %d/%d %q, read %d/%d %q", query, p.Status, p.Code, p.Message, r.Status, r.Code, r.Message)
+		}
+	}
+	q, _ := url.ParseQuery("timeout=9223372036854775807&max_bytes=9223372036854775807")
+	p, err := ParsePollQuery(q)
+	if err != nil || p.Timeout == nil || *p.Timeout != maxTimeout || p.MaxBytes != 1<<31-1 {
+		t.Errorf("huge values: %+v, %v; want them kept finite", p, err)
+	}
+	rq, err := ParseRead("v2", q, "")
+	if err != nil || rq.Timeout != *p.Timeout || rq.MaxBytes != p.MaxBytes {
+		t.Errorf("read %+v, %v; want the poll's %+v", rq, err, p)
+	}
+	if p, err := ParsePollQuery(url.Values{}); err != nil || p.Timeout != nil || p.MaxBytes != 0 {
+		t.Errorf("no query: %+v, %v", p, err)
 	}
 }

@@ -263,15 +263,6 @@ func ProduceResults(results []ProduceResult) ([]byte, error) {
 	return buf, nil
 }
 
-// ContentType is the media type of the API's answers: application/json for
-// v3, application/vnd.kafka.v2+json for the Strimzi bridge API (v2).
-func ContentType(api string) string {
-	if api == "v2" {
-		return "application/vnd.kafka.v2+json"
-	}
-	return "application/json"
-}
-
 type errorBody struct {
 	ErrorCode int    `json:"error_code"`
 	Message   string `json:"message"`

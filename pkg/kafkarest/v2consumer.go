@@ -2,34 +2,13 @@ package kafkarest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
-
-// V2JSON is the media type of the bridge's request and response bodies.
-const V2JSON = "application/vnd.kafka.v2+json"
-
-// CheckV2ContentType accepts the bridge's body media type, and plain
-// application/json for clients that send that.
-func CheckV2ContentType(contentType string) error {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || (mt != V2JSON && mt != "application/json") {
-		shown := contentType
-		if shown == "" {
-			shown = "none"
-		}
-		return apierr.New(http.StatusUnsupportedMediaType, 415,
-			"HTTP 415 Unsupported Media Type: expected Content-Type %s, got %s", V2JSON, shown)
-	}
-	return nil
-}
 
 // ConsumerConfig is the body of POST /consumers/{groupid} (the bridge's
 // Consumer schema). Nil fields were not sent.
@@ -50,7 +29,7 @@ var instanceName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,200}$`)
 // problem is a 422, as the bridge answers invalid consumer configurations.
 func ParseCreateConsumer(body []byte) (ConsumerConfig, error) {
 	var c ConsumerConfig
-	if err := decodeV2(body, &c); err != nil {
+	if err := v2Body.decode(body, &c); err != nil {
 		return c, err
 	}
 	if c.Name != "" && !instanceName.MatchString(c.Name) {
@@ -91,7 +70,7 @@ func ParseSubscription(body []byte) (Subscription, error) {
 		Topics  []string `json:"topics"`
 		Pattern *string  `json:"topic_pattern"`
 	}
-	if err := decodeV2(body, &in); err != nil {
+	if err := v2Body.decode(body, &in); err != nil {
 		return Subscription{}, err
 	}
 	if in.Topics != nil && in.Pattern != nil {
@@ -130,7 +109,7 @@ func ParsePartitions(body []byte) ([]TopicPartition, error) {
 	var in struct {
 		Partitions []TopicPartition `json:"partitions"`
 	}
-	if err := decodeV2(body, &in); err != nil {
+	if err := v2Body.decode(body, &in); err != nil {
 		return nil, err
 	}
 	if len(in.Partitions) == 0 {
@@ -163,7 +142,7 @@ func ParseOffsets(body []byte, optional bool) ([]PartitionOffset, error) {
 	var in struct {
 		Offsets []PartitionOffset `json:"offsets"`
 	}
-	if err := decodeV2(body, &in); err != nil {
+	if err := v2Body.decode(body, &in); err != nil {
 		return nil, err
 	}
 	if len(in.Offsets) == 0 && !optional {
@@ -181,31 +160,6 @@ func ParseOffsets(body []byte, optional bool) ([]PartitionOffset, error) {
 		}
 	}
 	return in.Offsets, nil
-}
-
-// decodeV2 decodes one JSON object strictly: no unknown fields (the spec's
-// schemas forbid them), nothing after it.
-func decodeV2(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return apierr.EmptyBody
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return invalid("field %s must be %s, got a JSON %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return invalid("%s is not a field of this request", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		default:
-			return invalid("the body is not a JSON object: %v", err)
-		}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return invalid("the body has data after its JSON object")
-	}
-	return nil
 }
 
 func topicInBody(t string) error {

@@ -2,67 +2,46 @@ package kafkarest
 
 import (
 	"encoding/json"
-	"mime"
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
-	"strings"
+	"time"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
 
-// RecordsMediaType is the media type of a poll's answer in an embedded format.
-func RecordsMediaType(format string) string { return "application/vnd.kafka." + format + ".v2+json" }
-
 // CheckPollAccept checks a poll's Accept header against the instance's
-// format: its media type, the generic v2 type, a wildcard or no header are
-// fine; any other type is the bridge's 406.
+// format (negotiate): its media type, the generic v2 type, a wildcard or no
+// header are fine; a header that does not accept it is the bridge's 406.
 func CheckPollAccept(accept, format string) error {
-	if strings.TrimSpace(accept) == "" {
-		return nil
-	}
 	want := RecordsMediaType(format)
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		if mt == want || mt == V2JSON || mt == "*/*" || mt == "application/*" {
-			return nil
-		}
+	if _, ok := negotiate(accept, want); ok {
+		return nil
 	}
 	return apierr.New(http.StatusNotAcceptable, 406,
 		"The `format` used in the consumer creation request does not match the embedded format in the Accept header of this request: the instance's format is %s, so accept %s.",
 		format, want)
 }
 
-// PollQuery is a poll's query: timeout (ms) and max_bytes. Nil: not given.
+// PollQuery is a poll's query: timeout and max_bytes. Nil or 0: not given.
 type PollQuery struct {
-	TimeoutMs *int64
-	MaxBytes  *int64
+	Timeout  *time.Duration
+	MaxBytes int
 }
 
-// ParsePollQuery reads timeout and max_bytes; each must be a non-negative
-// integer (max_bytes positive).
+// ParsePollQuery reads timeout (ms, 0 or more) and max_bytes (1 or more),
+// as a stateless read reads them.
 func ParsePollQuery(q url.Values) (PollQuery, error) {
 	var p PollQuery
-	for _, f := range []struct {
-		name string
-		dst  **int64
-		min  int64
-	}{{"timeout", &p.TimeoutMs, 0}, {"max_bytes", &p.MaxBytes, 1}} {
-		v := q.Get(f.name)
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < f.min {
-			return p, apierr.BadRequest("%s must be an integer of at least %d, got %s", f.name, f.min, strconv.Quote(v))
-		}
-		*f.dst = &n
+	wait, ok, err := queryWait(q, "timeout")
+	if err != nil {
+		return p, err
 	}
-	return p, nil
+	if ok {
+		p.Timeout = &wait
+	}
+	p.MaxBytes, err = queryLimit(q, "max_bytes")
+	return p, err
 }
 
 type createdConsumer struct {

@@ -2,9 +2,6 @@ package kafkarest
 
 import "encoding/json"
 
-// V2ContentType is the media type of the Strimzi bridge's metadata answers.
-const V2ContentType = "application/vnd.kafka.v2+json"
-
 // V2Partition is what a bridge PartitionMetadata is built from.
 type V2Partition struct {
 	ID       int32

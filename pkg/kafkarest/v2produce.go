@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
-	"mime"
 	"net/http"
 	"sort"
 	"strings"
@@ -13,28 +12,6 @@ import (
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
-
-// v2ProduceTypes are the bridge's produce media types and their embedded formats.
-var v2ProduceTypes = map[string]string{
-	"application/vnd.kafka.json.v2+json":   FormatJSON,
-	"application/vnd.kafka.binary.v2+json": FormatBinary,
-	"application/vnd.kafka.text.v2+json":   FormatText,
-}
-
-// V2ProduceFormat returns the embedded format (json, binary, text) a bridge
-// produce request's Content-Type names; any other type is 415.
-func V2ProduceFormat(contentType string) (string, error) {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if f, ok := v2ProduceTypes[mt]; ok && err == nil {
-		return f, nil
-	}
-	shown := contentType
-	if shown == "" {
-		shown = "none"
-	}
-	return "", apierr.New(http.StatusUnsupportedMediaType, 415,
-		"HTTP 415 Unsupported Media Type: expected Content-Type application/vnd.kafka.json.v2+json, application/vnd.kafka.binary.v2+json or application/vnd.kafka.text.v2+json, got %s", shown)
-}
 
 // invalidRecords is the bridge's 422 for a record list it cannot use.
 func invalidRecords(format string, args ...any) *apierr.Error {
@@ -53,19 +30,11 @@ var v2RecordFields = map[string]bool{"key": true, "value": true, "partition": tr
 // out typed as the v3 ones (JSON, BINARY, STRING), so the policy sees the
 // same input for both APIs.
 func ParseV2Produce(format string, body []byte, partition *int32, maxRecords int) ([]Record, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, apierr.EmptyBody
-	}
 	var list struct {
 		Records *[]json.RawMessage `json:"records"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&list); err != nil {
-		return nil, invalidRecords("the body is not a JSON object with a records array: %s", jsonErrorText(err, len(body)))
-	}
-	if dec.More() {
-		return nil, invalidRecords("the body holds more than one JSON value")
+	if err := v2Body.decode(body, &list); err != nil {
+		return nil, err
 	}
 	switch {
 	case list.Records == nil:
@@ -73,7 +42,7 @@ func ParseV2Produce(format string, body []byte, partition *int32, maxRecords int
 	case len(*list.Records) == 0:
 		return nil, invalidRecords("the records array is empty")
 	case maxRecords > 0 && len(*list.Records) > maxRecords:
-		return nil, invalidRecords("a request may hold at most %d records, got %d", maxRecords, len(*list.Records))
+		return nil, invalidRecords("%s", tooManyRecords(maxRecords, len(*list.Records)))
 	}
 	records := make([]Record, len(*list.Records))
 	for i, raw := range *list.Records {

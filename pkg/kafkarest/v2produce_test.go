@@ -79,8 +79,8 @@ func TestParseV2Produce_Refused(t *testing.T) {
 		message            string
 	}{
 		{name: "empty", format: "json", body: "", status: 422, message: "Request body is empty"},
-		{name: "not JSON", format: "json", body: `{"records":[`, status: 422, message: "not a JSON object with a records array"},
-		{name: "an array", format: "json", body: `[]`, status: 422, message: "not a JSON object"},
+		{name: "not JSON", format: "json", body: `{"records":[`, status: 422, message: "the body is not valid JSON: it ends at byte 12, inside a value"},
+		{name: "an array", format: "json", body: `[]`, status: 422, message: "the body must be a JSON object, got an array"},
 		{name: "unknown top-level field", format: "json", body: `{"records":[{"value":1}],"value_schema":"x"}`, status: 422, message: `unknown field "value_schema"`},
 		{name: "no records", format: "json", body: `{}`, status: 422, message: "no records array"},
 		{name: "empty records", format: "json", body: `{"records":[]}`, status: 422, message: "records array is empty"},
