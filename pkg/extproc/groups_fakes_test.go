@@ -27,6 +27,6 @@ func (c *memCluster) CommitGroupOffsets(context.Context, string, []kafka.GroupOf
 	return errGroupsNone
 }
 
-func (c *memCluster) LogEndOffsets(context.Context, []kafka.GroupPartition) (map[kafka.GroupPartition]int64, error) {
+func (c *memCluster) LogEndOffsets(context.Context, []kafka.TopicPartition) (map[kafka.TopicPartition]int64, error) {
 	return nil, errGroupsNone
 }

@@ -23,7 +23,7 @@ type groupsCluster interface {
 	// CommitGroupOffsets commits offsets for a group that has no member.
 	CommitGroupOffsets(ctx context.Context, group string, offsets []kafka.GroupOffset) error
 	// LogEndOffsets returns the high watermark of each partition.
-	LogEndOffsets(ctx context.Context, parts []kafka.GroupPartition) (map[kafka.GroupPartition]int64, error)
+	LogEndOffsets(ctx context.Context, parts []kafka.TopicPartition) (map[kafka.TopicPartition]int64, error)
 }
 
 // consumerGroups answers the groups and their consumers.

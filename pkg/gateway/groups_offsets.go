@@ -45,14 +45,14 @@ func (c *call) commitGroupOffsets(ctx context.Context, topic *kafka.TopicInfo, b
 	if err != nil {
 		return c.fail(err)
 	}
-	parts := make([]kafka.GroupPartition, len(entries))
+	parts := make([]kafka.TopicPartition, len(entries))
 	for i, e := range entries {
 		if !topic.HasPartition(e.Partition) {
 			return c.fail(apierr.New(http.StatusNotFound, 40403,
 				"This server does not host this topic-partition: offsets[%d] names partition %d of %s, which has %d.",
 				i, e.Partition, topic.Name, len(topic.Partitions)))
 		}
-		parts[i] = kafka.GroupPartition{Topic: topic.Name, Partition: e.Partition}
+		parts[i] = kafka.TopicPartition{Topic: topic.Name, Partition: e.Partition}
 	}
 	ends, err := c.cluster.LogEndOffsets(ctx, parts)
 	if err != nil {

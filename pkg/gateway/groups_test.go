@@ -21,7 +21,7 @@ import (
 type groupsFakeState struct {
 	described map[string]kafka.Group
 	offsets   map[string][]kafka.GroupOffset
-	ends      map[kafka.GroupPartition]int64
+	ends      map[kafka.TopicPartition]int64
 	commitErr error // CommitGroupOffsets fails with it when set
 	commits   int   // successful CommitGroupOffsets calls
 }
@@ -87,8 +87,8 @@ func (c *fakeCluster) CommitGroupOffsets(_ context.Context, group string, offset
 	return nil
 }
 
-func (c *fakeCluster) LogEndOffsets(_ context.Context, parts []kafka.GroupPartition) (map[kafka.GroupPartition]int64, error) {
-	out := map[kafka.GroupPartition]int64{}
+func (c *fakeCluster) LogEndOffsets(_ context.Context, parts []kafka.TopicPartition) (map[kafka.TopicPartition]int64, error) {
+	out := map[kafka.TopicPartition]int64{}
 	for _, p := range parts {
 		out[p] = c.groups.ends[p]
 	}
@@ -111,7 +111,7 @@ func groupsEnv(t *testing.T) *env {
 				ID: "billing", PartitionAssignor: "range", State: "STABLE", Type: "CLASSIC", Coordinator: 1,
 				Members: []kafka.GroupMember{{
 					ConsumerID: "rdkafka-1", ClientID: "billing-app", InstanceID: "pod-a", Host: "/10.0.0.9",
-					Assignment: []kafka.GroupPartition{{Topic: "orders", Partition: 0}, {Topic: "orders", Partition: 1}},
+					Assignment: []kafka.TopicPartition{{Topic: "orders", Partition: 0}, {Topic: "orders", Partition: 1}},
 				}},
 			},
 			"idle": {ID: "idle", State: "EMPTY", Type: "CLASSIC", Coordinator: 1},
@@ -125,7 +125,7 @@ func groupsEnv(t *testing.T) *env {
 			},
 			"idle": {{Topic: "orders", Partition: 0, Offset: 1}},
 		},
-		ends: map[kafka.GroupPartition]int64{
+		ends: map[kafka.TopicPartition]int64{
 			{Topic: "orders", Partition: 0}: 12,
 			{Topic: "orders", Partition: 1}: 25,
 			{Topic: "orders", Partition: 2}: 7,

@@ -28,13 +28,7 @@ type GroupMember struct {
 	InstanceID string // "": a dynamic member
 	ClientID   string
 	Host       string
-	Assignment []GroupPartition
-}
-
-// GroupPartition names a partition of a topic in the group endpoints.
-type GroupPartition struct {
-	Topic     string
-	Partition int32
+	Assignment []TopicPartition
 }
 
 // GroupOffset is an offset committed by a consumer group.
@@ -130,7 +124,7 @@ func toGroup(d *ck.ConsumerGroupDescription) Group {
 		gm := GroupMember{ConsumerID: m.ConsumerID, InstanceID: m.GroupInstanceID, ClientID: m.ClientID, Host: m.Host}
 		for _, tp := range m.Assignment.TopicPartitions {
 			if tp.Topic != nil {
-				gm.Assignment = append(gm.Assignment, GroupPartition{Topic: *tp.Topic, Partition: tp.Partition})
+				gm.Assignment = append(gm.Assignment, TopicPartition{Topic: *tp.Topic, Partition: tp.Partition})
 			}
 		}
 		g.Members = append(g.Members, gm)
@@ -240,8 +234,8 @@ func (c *Client) CommitGroupOffsets(ctx context.Context, group string, offsets [
 // partition, asked of the partition leaders in one admin ListOffsets call:
 // it needs no consumer handle and honours the request deadline, where
 // QueryWatermarkOffsets asks one partition at a time and blocks.
-func (c *Client) LogEndOffsets(ctx context.Context, parts []GroupPartition) (map[GroupPartition]int64, error) {
-	out := make(map[GroupPartition]int64, len(parts))
+func (c *Client) LogEndOffsets(ctx context.Context, parts []TopicPartition) (map[TopicPartition]int64, error) {
+	out := make(map[TopicPartition]int64, len(parts))
 	if len(parts) == 0 {
 		return out, nil
 	}
@@ -263,7 +257,7 @@ func (c *Client) LogEndOffsets(ctx context.Context, parts []GroupPartition) (map
 		if info.Error.Code() != ck.ErrNoError {
 			return nil, info.Error
 		}
-		out[GroupPartition{Topic: *tp.Topic, Partition: tp.Partition}] = int64(info.Offset)
+		out[TopicPartition{Topic: *tp.Topic, Partition: tp.Partition}] = int64(info.Offset)
 	}
 	for _, p := range parts {
 		if _, ok := out[p]; !ok {

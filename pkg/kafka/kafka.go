@@ -58,6 +58,12 @@ type TopicInfo struct {
 	MaxMessageBytes int
 }
 
+// TopicPartition names a partition of a topic.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
 // PartitionInfo describes a partition.
 type PartitionInfo struct {
 	ID       int32
