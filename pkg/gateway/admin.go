@@ -19,7 +19,9 @@ type adminCluster interface {
 	TopicConfigs(ctx context.Context, topics []string) (map[string][]kafka.ConfigEntry, error)
 	BrokerConfigs(ctx context.Context, broker int32) ([]kafka.ConfigEntry, error)
 	AlterTopicConfigs(ctx context.Context, topic string, changes []kafka.ConfigChange, validateOnly bool) error
-	PartitionOffsets(ctx context.Context, topic string, partition int32) (earliest, latest int64, err error)
+	// ListOffsets looks up one offset (earliest, latest, at a time) of
+	// each partition; kafka.Watermarks asks for both ends.
+	ListOffsets(ctx context.Context, parts []kafka.TopicPartition, spec kafka.OffsetSpec) (map[kafka.TopicPartition]int64, error)
 }
 
 func (c *call) adminLinks() kafkarest.Links {

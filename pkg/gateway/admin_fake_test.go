@@ -12,10 +12,9 @@ import (
 )
 
 // adminFake is the admin state of a fakeCluster: topic config overrides,
-// broker configs, offsets, and every write it was asked for.
+// broker configs, and every write it was asked for.
 type adminFake struct {
 	overrides map[string]map[string]string // topic -> name -> value
-	offsets   map[string][2]int64          // "topic/partition" -> earliest, latest
 	created   []adminFakeCreate
 	altered   [][]kafka.ConfigChange
 	deleted   []string
@@ -169,9 +168,4 @@ func (c *fakeCluster) AlterTopicConfigs(_ context.Context, topic string, changes
 		}
 	}
 	return nil
-}
-
-func (c *fakeCluster) PartitionOffsets(_ context.Context, topic string, partition int32) (int64, int64, error) {
-	o := c.admin.offsets[fmt.Sprintf("%s/%d", topic, partition)]
-	return o[0], o[1], nil
 }

@@ -52,7 +52,7 @@ func adminWithReplicas(f *fakeCluster) {
 	t := f.topics["orders"]
 	t.Partitions[0].Replicas, t.Partitions[0].ISR = []int32{1, 2}, []int32{1}
 	f.topics["orders"] = t
-	f.admin.offsets = map[string][2]int64{"orders/0": {3, 42}}
+	f.logs = map[kafka.TopicPartition][2]int64{{Topic: "orders", Partition: 0}: {3, 42}}
 }
 
 func TestAdmin_Endpoints(t *testing.T) {

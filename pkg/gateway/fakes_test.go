@@ -36,7 +36,10 @@ type fakeCluster struct {
 	mu       sync.Mutex
 	produced []kafka.Message
 
-	groups groupsFakeState // consumer groups, their offsets and log ends (groups_test.go)
+	groups groupsFakeState // consumer groups and their offsets (groups_test.go)
+
+	logs        map[kafka.TopicPartition][2]int64 // earliest, latest offset; absent: 0, 0
+	listOffsets []kafka.OffsetSpec                // the spec of every ListOffsets call
 }
 
 func newFakeCluster(name, id string) *fakeCluster {
@@ -81,6 +84,25 @@ func (c *fakeCluster) Topic(_ context.Context, name string) (kafka.TopicInfo, er
 		return kafka.TopicInfo{}, ck.NewError(ck.ErrUnknownTopicOrPart, "Broker: Unknown topic or partition", false)
 	}
 	return t, nil
+}
+
+// ListOffsets answers from logs; AtTime finds no record.
+func (c *fakeCluster) ListOffsets(_ context.Context, parts []kafka.TopicPartition, spec kafka.OffsetSpec) (map[kafka.TopicPartition]int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listOffsets = append(c.listOffsets, spec)
+	out := map[kafka.TopicPartition]int64{}
+	for _, p := range parts {
+		switch spec {
+		case kafka.Earliest:
+			out[p] = c.logs[p][0]
+		case kafka.Latest:
+			out[p] = c.logs[p][1]
+		default:
+			out[p] = kafka.NoOffset
+		}
+	}
+	return out, nil
 }
 
 func (c *fakeCluster) Produce(_ context.Context, msgs []kafka.Message) []kafka.Delivery {

@@ -67,7 +67,7 @@ func (c *call) groupLagList(ctx context.Context, g *kafka.Group) ([]kafkarest.Co
 		}
 		parts = append(parts, kafka.TopicPartition{Topic: o.Topic, Partition: o.Partition})
 	}
-	ends, err := c.cluster.LogEndOffsets(ctx, parts)
+	ends, err := c.cluster.ListOffsets(ctx, parts, kafka.Latest)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (c *call) commitGroupOffsets(ctx context.Context, topic *kafka.TopicInfo, b
 		}
 		parts[i] = kafka.TopicPartition{Topic: topic.Name, Partition: e.Partition}
 	}
-	ends, err := c.cluster.LogEndOffsets(ctx, parts)
+	ends, err := c.cluster.ListOffsets(ctx, parts, kafka.Latest)
 	if err != nil {
 		return c.fail(kafka.ClientError(err))
 	}

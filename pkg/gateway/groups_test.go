@@ -17,11 +17,10 @@ import (
 )
 
 // groupsFakeState is the fake cluster's consumer groups: descriptions,
-// committed offsets by group, and log end offsets.
+// committed offsets by group.
 type groupsFakeState struct {
 	described map[string]kafka.Group
 	offsets   map[string][]kafka.GroupOffset
-	ends      map[kafka.TopicPartition]int64
 	commitErr error // CommitGroupOffsets fails with it when set
 	commits   int   // successful CommitGroupOffsets calls
 }
@@ -87,14 +86,6 @@ func (c *fakeCluster) CommitGroupOffsets(_ context.Context, group string, offset
 	return nil
 }
 
-func (c *fakeCluster) LogEndOffsets(_ context.Context, parts []kafka.TopicPartition) (map[kafka.TopicPartition]int64, error) {
-	out := map[kafka.TopicPartition]int64{}
-	for _, p := range parts {
-		out[p] = c.groups.ends[p]
-	}
-	return out, nil
-}
-
 func (c *fakeCluster) groupsCommitted(group string) []kafka.GroupOffset {
 	out, _ := c.GroupOffsets(context.Background(), group, "")
 	return out
@@ -125,12 +116,12 @@ func groupsEnv(t *testing.T) *env {
 			},
 			"idle": {{Topic: "orders", Partition: 0, Offset: 1}},
 		},
-		ends: map[kafka.TopicPartition]int64{
-			{Topic: "orders", Partition: 0}: 12,
-			{Topic: "orders", Partition: 1}: 25,
-			{Topic: "orders", Partition: 2}: 7,
-			{Topic: "audit", Partition: 0}:  4,
-		},
+	}
+	e.cluster.logs = map[kafka.TopicPartition][2]int64{
+		{Topic: "orders", Partition: 0}: {0, 12},
+		{Topic: "orders", Partition: 1}: {0, 25},
+		{Topic: "orders", Partition: 2}: {0, 7},
+		{Topic: "audit", Partition: 0}:  {0, 4},
 	}
 	return e
 }

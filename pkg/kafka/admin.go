@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 )
@@ -185,16 +184,6 @@ func (c *Client) AlterTopicConfigs(ctx context.Context, topic string, changes []
 		return res[0].Error
 	}
 	return nil
-}
-
-// PartitionOffsets returns a partition's earliest offset and its latest (the
-// offset the next record will get).
-func (c *Client) PartitionOffsets(ctx context.Context, topic string, partition int32) (earliest, latest int64, err error) {
-	timeout := c.opts.RequestTimeout
-	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
-		timeout = time.Until(d)
-	}
-	return c.producer.QueryWatermarkOffsets(topic, partition, int(timeout.Milliseconds()))
 }
 
 // sourceRank orders config sources by precedence, highest first.
