@@ -16,6 +16,8 @@ type adminCluster interface {
 	CreateTopic(ctx context.Context, t kafka.NewTopic, validateOnly bool) error
 	DeleteTopic(ctx context.Context, name string) error
 	CreatePartitions(ctx context.Context, topic string, total int) error
+	// TopicConfigs describes many topics' configs at once; one topic's
+	// are in its TopicInfo.
 	TopicConfigs(ctx context.Context, topics []string) (map[string][]kafka.ConfigEntry, error)
 	BrokerConfigs(ctx context.Context, broker int32) ([]kafka.ConfigEntry, error)
 	AlterTopicConfigs(ctx context.Context, topic string, changes []kafka.ConfigChange, validateOnly bool) error

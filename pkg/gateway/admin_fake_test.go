@@ -19,6 +19,8 @@ type adminFake struct {
 	altered   [][]kafka.ConfigChange
 	deleted   []string
 	raisedTo  []int
+
+	describeConfigs int // TopicConfigs calls
 }
 
 type adminFakeCreate struct {
@@ -102,7 +104,9 @@ func (c *fakeCluster) CreatePartitions(_ context.Context, topic string, total in
 	return nil
 }
 
+// TopicConfigs describes topics' configs like Kafka's DescribeConfigs.
 func (c *fakeCluster) TopicConfigs(_ context.Context, topics []string) (map[string][]kafka.ConfigEntry, error) {
+	c.admin.describeConfigs++
 	out := map[string][]kafka.ConfigEntry{}
 	for _, t := range topics {
 		if _, ok := c.topics[t]; !ok {
@@ -111,19 +115,24 @@ func (c *fakeCluster) TopicConfigs(_ context.Context, topics []string) (map[stri
 			}
 			continue
 		}
-		var es []kafka.ConfigEntry
-		for n, def := range adminFakeDefaults {
-			v, src, isDefault := def, "DEFAULT_CONFIG", true
-			if o, ok := c.admin.overrides[t][n]; ok {
-				v, src, isDefault = o, "DYNAMIC_TOPIC_CONFIG", false
-			}
-			es = append(es, kafka.ConfigEntry{Name: n, Value: &v, Source: src, Default: isDefault,
-				Synonyms: []kafka.ConfigSynonym{{Name: "log." + n, Value: &def, Source: "DEFAULT_CONFIG"}}})
-		}
-		sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
-		out[t] = es
+		out[t] = c.adminFakeConfigs(t)
 	}
 	return out, nil
+}
+
+// adminFakeConfigs are a topic's configs: the defaults and its overrides.
+func (c *fakeCluster) adminFakeConfigs(t string) []kafka.ConfigEntry {
+	var es []kafka.ConfigEntry
+	for n, def := range adminFakeDefaults {
+		v, src, isDefault := def, "DEFAULT_CONFIG", true
+		if o, ok := c.admin.overrides[t][n]; ok {
+			v, src, isDefault = o, "DYNAMIC_TOPIC_CONFIG", false
+		}
+		es = append(es, kafka.ConfigEntry{Name: n, Value: &v, Source: src, Default: isDefault,
+			Synonyms: []kafka.ConfigSynonym{{Name: "log." + n, Value: &def, Source: "DEFAULT_CONFIG"}}})
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	return es
 }
 
 func (c *fakeCluster) BrokerConfigs(_ context.Context, broker int32) ([]kafka.ConfigEntry, error) {

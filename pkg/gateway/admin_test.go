@@ -55,6 +55,15 @@ func adminWithReplicas(f *fakeCluster) {
 	f.logs = map[kafka.TopicPartition][2]int64{{Topic: "orders", Partition: 0}: {3, 42}}
 }
 
+// adminConfigsFromTopicInfo checks that one topic's configs came with its
+// TopicInfo (one DescribeConfigs per topic load), not from another call.
+func adminConfigsFromTopicInfo(t *testing.T, f *fakeCluster, _ *gateway.Response) {
+	t.Helper()
+	if f.admin.describeConfigs != 0 {
+		t.Errorf("%d TopicConfigs calls; one topic's configs are in its TopicInfo", f.admin.describeConfigs)
+	}
+}
+
 func TestAdmin_Endpoints(t *testing.T) {
 	specV3, specV2 := adminSpecs(t)
 	const js = "application/json"
@@ -167,11 +176,15 @@ func TestAdmin_Endpoints(t *testing.T) {
 			status: 404, code: 40403},
 
 		// Topic configs.
-		{name: "topic configs", method: "GET", path: adminV3 + "/topics/orders/configs", status: 200, v3Schema: "TopicConfigDataList"},
+		{name: "topic configs", method: "GET", path: adminV3 + "/topics/orders/configs", status: 200, v3Schema: "TopicConfigDataList",
+			check: adminConfigsFromTopicInfo},
 		{name: "all topics' configs", method: "GET", path: adminV3 + "/topics/-/configs", status: 200, v3Schema: "TopicConfigDataList",
-			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
+			check: func(t *testing.T, f *fakeCluster, resp *gateway.Response) {
 				if n := len(jsonDocs(t, resp.Body)[0]["data"].([]any)); n != 6 {
 					t.Errorf("%d configs, want 3 for each of 2 topics", n)
+				}
+				if f.admin.describeConfigs != 1 {
+					t.Errorf("%d TopicConfigs calls, want 1 for every topic", f.admin.describeConfigs)
 				}
 			}},
 		{name: "topic config", method: "GET", path: adminV3 + "/topics/orders/configs/retention.ms", status: 200, v3Schema: "TopicConfigData",
@@ -254,7 +267,8 @@ func TestAdmin_Endpoints(t *testing.T) {
 				}
 			}},
 		{name: "v2 topic", method: "GET", path: "/topics/orders", setup: adminWithReplicas, status: 200, v2Schema: "TopicMetadata",
-			want: map[string]any{"name": "orders", "configs": map[string]any{"cleanup.policy": "delete", "max.message.bytes": "1048588", "retention.ms": "604800000"}}},
+			want:  map[string]any{"name": "orders", "configs": map[string]any{"cleanup.policy": "delete", "max.message.bytes": "1048588", "retention.ms": "604800000"}},
+			check: adminConfigsFromTopicInfo},
 		{name: "v2 unknown topic", method: "GET", path: "/topics/nope", status: 404, code: 404},
 		{name: "v2 partitions", method: "GET", path: "/topics/orders/partitions", setup: adminWithReplicas, status: 200,
 			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {

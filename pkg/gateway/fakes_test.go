@@ -83,6 +83,7 @@ func (c *fakeCluster) Topic(_ context.Context, name string) (kafka.TopicInfo, er
 	if !ok {
 		return kafka.TopicInfo{}, ck.NewError(ck.ErrUnknownTopicOrPart, "Broker: Unknown topic or partition", false)
 	}
+	t.Configs = c.adminFakeConfigs(name) // as kafka.Client.Topic loads them
 	return t, nil
 }
 

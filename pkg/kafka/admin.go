@@ -106,9 +106,11 @@ func (c *Client) forgetTopic(name string) {
 	c.list.forget("")
 }
 
-// TopicConfigs describes the configs of the named topics, by topic. With one
-// name, an unknown topic is an error (404); with several, topics that vanish
-// meanwhile are left out.
+// TopicConfigs describes the configs of the named topics, by topic, in one
+// DescribeConfigs call. It is not cached: one topic's configs are in its
+// cached TopicInfo (Topic loads them with this). With one name, an unknown
+// topic is an error (404); with several, topics that vanish meanwhile are
+// left out.
 func (c *Client) TopicConfigs(ctx context.Context, topics []string) (map[string][]ConfigEntry, error) {
 	out := make(map[string][]ConfigEntry, len(topics))
 	if len(topics) == 0 {
@@ -172,7 +174,7 @@ func (c *Client) AlterTopicConfigs(ctx context.Context, topic string, changes []
 	res, err := c.admin.IncrementalAlterConfigs(ctx, []ck.ConfigResource{r},
 		ck.SetAdminRequestTimeout(c.opts.RequestTimeout), ck.SetAdminValidateOnly(validateOnly))
 	if !validateOnly {
-		c.forgetTopic(topic) // max.message.bytes is cached with the topic
+		c.forgetTopic(topic) // the configs are cached with the topic
 	}
 	if err != nil {
 		return err
