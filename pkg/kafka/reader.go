@@ -194,8 +194,8 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 		case ck.Error:
 			// librdkafka retries transient errors (a broker connection lost,
 			// perhaps while the consumer sat idle in the pool) itself; the
-			// deadline bounds the wait. Only these end the read.
-			if e.IsFatal() || e.Code() == ck.ErrOffsetOutOfRange || e.Code() == ck.ErrAutoOffsetReset {
+			// deadline bounds the wait. The others end the read at once.
+			if EndsFetch(e) {
 				return c.readError(ctx, req, res, e)
 			}
 			c.log.Debug("reader error, retried by the client", zap.Error(e))
