@@ -22,6 +22,7 @@ type groupsFakeState struct {
 	described map[string]kafka.Group
 	offsets   map[string][]kafka.GroupOffset
 	commitErr error // CommitGroupOffsets fails with it when set
+	readErr   error // GroupOffsets fails with it when set
 	commits   int   // successful CommitGroupOffsets calls
 }
 
@@ -45,6 +46,9 @@ func (c *fakeCluster) ConsumerGroup(_ context.Context, id string) (kafka.Group, 
 func (c *fakeCluster) GroupOffsets(_ context.Context, group, topic string) ([]kafka.GroupOffset, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.groups.readErr != nil {
+		return nil, c.groups.readErr
+	}
 	out := []kafka.GroupOffset{}
 	for _, o := range c.groups.offsets[group] {
 		if topic == "" || o.Topic == topic {
@@ -322,6 +326,28 @@ func TestGroups_CommitOffsets(t *testing.T) {
 	if len(seen) != 2 || seen[0].Resource.Type != "GROUP" || seen[0].Operation != "READ" ||
 		seen[1].Resource != (policy.Resource{Type: "TOPIC", Name: "orders"}) || seen[1].Operation != "READ" {
 		t.Errorf("decisions: %+v %+v", seen[0], seen[len(seen)-1])
+	}
+}
+
+// A commit that succeeded answers 200 even when reading the offsets back
+// fails: with the committed entries, in partition order.
+func TestGroups_CommitOffsetsAnswersWhenTheReadBackFails(t *testing.T) {
+	e := groupsEnv(t)
+	e.cluster.groups.readErr = ck.NewError(ck.ErrCoordinatorLoadInProgress, "Broker: Coordinator load in progress", false)
+	status, body := groupsPost(t, e, "/idle/offsets/orders", "application/json",
+		`{"offsets":[{"partition_id":2,"offset":7,"metadata":"batch-9"},{"partition_id":0,"offset":12}]}`)
+	if status != 200 {
+		t.Fatalf("status %d: %v", status, body)
+	}
+	wantData := []any{
+		map[string]any{"partition_id": 0.0, "offset": 12.0, "metadata": ""},
+		map[string]any{"partition_id": 2.0, "offset": 7.0, "metadata": "batch-9"},
+	}
+	if diff := cmp.Diff(wantData, body["data"]); diff != "" {
+		t.Errorf("answer (-want +got):\n%s", diff)
+	}
+	if e.cluster.groups.commits != 1 {
+		t.Errorf("%d commits, want 1", e.cluster.groups.commits)
 	}
 }
 
