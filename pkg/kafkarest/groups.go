@@ -102,6 +102,25 @@ type lagSummaryData struct {
 	MaxLagPartition   related  `json:"max_lag_partition"`
 }
 
+// coordinator links a group's coordinator. The schema requires the link;
+// when Kafka did not say which broker coordinates the group, it is the
+// cluster's brokers, not a /brokers/-1 that does not exist.
+func (l Links) coordinator(cid string, b int32) string {
+	if b < 0 {
+		return l.brokers(cid)
+	}
+	return l.broker(cid, b)
+}
+
+// maxLagConsumer links the consumer of the largest lag, or, when no member
+// has its partition, the group's consumers (the schema requires the link).
+func (l Links) maxLagConsumer(cid string, m ConsumerLag) string {
+	if m.ConsumerID == "" {
+		return l.consumers(cid, m.GroupID)
+	}
+	return l.consumer(cid, m.GroupID, m.ConsumerID)
+}
+
 func optional(s string) *string {
 	if s == "" {
 		return nil
@@ -120,7 +139,7 @@ func (l Links) consumerGroupData(cid string, g ConsumerGroup) consumerGroupData 
 		PartitionAssignor: g.PartitionAssignor,
 		State:             g.State,
 		Type:              g.Type,
-		Coordinator:       related{l.broker(cid, g.Coordinator)},
+		Coordinator:       related{l.coordinator(cid, g.Coordinator)},
 		Consumers:         related{self + "/consumers"},
 		LagSummary:        related{self + "/lag-summary"},
 	}
@@ -220,7 +239,7 @@ func (l Links) LagSummary(cid string, s LagSummary) ([]byte, error) {
 		MaxLagPartitionID: m.Partition,
 		MaxLag:            m.Lag,
 		TotalLag:          s.TotalLag,
-		MaxLagConsumer:    related{l.consumer(cid, m.GroupID, m.ConsumerID)},
+		MaxLagConsumer:    related{l.maxLagConsumer(cid, m)},
 		MaxLagPartition:   related{l.partition(cid, m.Topic, m.Partition)},
 	})
 }

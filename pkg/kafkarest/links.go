@@ -1,10 +1,16 @@
 package kafkarest
 
-import "strconv"
+import (
+	"net/url"
+	"strconv"
+)
 
 // Links builds the absolute URLs v3 resources carry, from the caller's scheme,
 // host and path prefix, so links work through whatever hostname the client used.
-// Every v3 URL is built by the methods in this file.
+// Every v3 URL is built by the methods in this file, one path segment at a
+// time: names and ids arrive percent-decoded from the request's path (and
+// from Kafka), so a "/", "?", "#", "%" or space in a group id, topic or
+// config name is escaped again here.
 type Links struct {
 	Base string // e.g. "http://127.0.0.1:8080/kafka/v3"
 }
@@ -17,8 +23,8 @@ func NewLinks(scheme, authority, prefix string) Links {
 	return Links{Base: scheme + "://" + authority + prefix}
 }
 
-// segment is one path segment of a URL.
-func segment(s string) string { return s }
+// segment escapes a name as one path segment of a URL.
+func segment(s string) string { return url.PathEscape(s) }
 
 func num(n int32) string { return strconv.Itoa(int(n)) }
 
