@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/kafka"
@@ -99,13 +100,13 @@ func (c *call) brokerConfigs(ctx context.Context) (*Response, BodyFunc) {
 		}
 		ids = append(ids, *c.route.BrokerID)
 	}
+	byBroker, err := c.brokerConfigEntries(ctx, ids)
+	if err != nil {
+		return c.fail(kafka.ClientError(err)), nil
+	}
 	var out []kafkarest.BrokerConfig
-	for _, id := range ids {
-		es, err := c.cluster.BrokerConfigs(ctx, id)
-		if err != nil {
-			return c.fail(kafka.ClientError(err)), nil
-		}
-		for _, e := range es {
+	for i, id := range ids {
+		for _, e := range byBroker[i] {
 			out = append(out, kafkarest.BrokerConfig{BrokerID: id, Config: adminConfig(e)})
 		}
 	}
@@ -122,6 +123,29 @@ func (c *call) brokerConfigs(ctx context.Context) (*Response, BodyFunc) {
 		}
 	}
 	return c.fail(apierr.New(http.StatusNotFound, 404, "Config %s cannot be found for broker %d.", c.route.Config, *c.route.BrokerID)), nil
+}
+
+// brokerConfigEntries asks every broker for its configs at once, so that
+// /brokers/-/configs takes one round trip, not one per broker. The first
+// error (in broker order) fails it.
+func (c *call) brokerConfigEntries(ctx context.Context, ids []int32) ([][]kafka.ConfigEntry, error) {
+	out := make([][]kafka.ConfigEntry, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = c.cluster.BrokerConfigs(ctx, id)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func adminConfig(e kafka.ConfigEntry) kafkarest.Config {

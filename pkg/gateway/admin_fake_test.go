@@ -21,6 +21,8 @@ type adminFake struct {
 	raisedTo  []int
 
 	describeConfigs int // TopicConfigs calls
+	// brokerConfigs, when set, answers BrokerConfigs.
+	brokerConfigs func(broker int32) ([]kafka.ConfigEntry, error)
 }
 
 type adminFakeCreate struct {
@@ -136,6 +138,9 @@ func (c *fakeCluster) adminFakeConfigs(t string) []kafka.ConfigEntry {
 }
 
 func (c *fakeCluster) BrokerConfigs(_ context.Context, broker int32) ([]kafka.ConfigEntry, error) {
+	if c.admin.brokerConfigs != nil {
+		return c.admin.brokerConfigs(broker)
+	}
 	one := "1"
 	return []kafka.ConfigEntry{
 		{Name: "default.replication.factor", Value: &one, Source: "DEFAULT_CONFIG", Default: true},

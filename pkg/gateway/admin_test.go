@@ -3,11 +3,15 @@ package gateway_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/topicgate/topicgate/e2e/speccheck"
@@ -384,5 +388,50 @@ func TestAdmin_CreateAsksThePolicyAboutTheNamedTopic(t *testing.T) {
 	in := seen[0]
 	if in.Action != "create_topic" || in.Operation != "CREATE" || in.Topic != "new" || in.Resource != (policy.Resource{Type: "TOPIC", Name: "new"}) {
 		t.Errorf("input: action %s, operation %s, topic %s, resource %+v", in.Action, in.Operation, in.Topic, in.Resource)
+	}
+}
+
+// /brokers/-/configs asks every broker at once: each fake broker answers
+// only once all have been asked, which a broker-by-broker loop never
+// reaches. Configs come in broker order; one broker's error fails the
+// request.
+func TestAdmin_AllBrokerConfigsAskedAtOnce(t *testing.T) {
+	for _, failing := range []int32{0, 2} {
+		e := newEnv(t)
+		e.cluster.brokers = []kafka.Broker{{ID: 3}, {ID: 1}, {ID: 2}}
+		var asked sync.WaitGroup
+		asked.Add(len(e.cluster.brokers))
+		all := make(chan struct{})
+		go func() { asked.Wait(); close(all) }()
+		e.cluster.admin.brokerConfigs = func(b int32) ([]kafka.ConfigEntry, error) {
+			asked.Done()
+			select {
+			case <-all:
+			case <-time.After(5 * time.Second):
+				return nil, errors.New("broker configs asked one broker at a time")
+			}
+			if b == failing {
+				return nil, ck.NewError(ck.ErrBrokerNotAvailable, "Broker: Broker not available", false)
+			}
+			v := fmt.Sprint(b)
+			return []kafka.ConfigEntry{{Name: "broker.id", Value: &v, Source: "STATIC_BROKER_CONFIG"}}, nil
+		}
+		resp := e.serve(t, adminRequest("GET", adminV3+"/brokers/-/configs", "", ""), nil)
+		if failing != 0 {
+			if resp.Status != 503 {
+				t.Errorf("one broker failing: status %d %s", resp.Status, resp.Body)
+			}
+			continue
+		}
+		if resp.Status != 200 {
+			t.Fatalf("status %d: %s", resp.Status, resp.Body)
+		}
+		var got []string
+		for _, d := range jsonDocs(t, resp.Body)[0]["data"].([]any) {
+			got = append(got, d.(map[string]any)["value"].(string))
+		}
+		if diff := cmp.Diff([]string{"3", "1", "2"}, got); diff != "" {
+			t.Errorf("configs by broker (-want +got):\n%s", diff)
+		}
 	}
 }

@@ -28,6 +28,7 @@ var ackTime = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 type fakeCluster struct {
 	name, id    string
 	describeErr error
+	brokers     []kafka.Broker // nil: broker 1 alone
 	topics      map[string]kafka.TopicInfo
 	deliver     func(i int, m kafka.Message) kafka.Delivery
 	read        func(req kafka.ReadRequest) (kafka.ReadResult, error) // stateless reads (read_test.go)
@@ -62,7 +63,11 @@ func (c *fakeCluster) Describe(context.Context) (kafka.ClusterInfo, error) {
 	if c.describeErr != nil {
 		return kafka.ClusterInfo{}, c.describeErr
 	}
-	return kafka.ClusterInfo{ID: c.id, ControllerID: 1, Brokers: []kafka.Broker{{ID: 1, Host: "b1", Port: 9092}}}, nil
+	brokers := c.brokers
+	if brokers == nil {
+		brokers = []kafka.Broker{{ID: 1, Host: "b1", Port: 9092}}
+	}
+	return kafka.ClusterInfo{ID: c.id, ControllerID: 1, Brokers: brokers}, nil
 }
 
 func (c *fakeCluster) Topics(context.Context) ([]kafka.TopicInfo, error) {
