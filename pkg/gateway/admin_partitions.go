@@ -24,7 +24,7 @@ func (c *call) partitions(ctx context.Context) (*Response, BodyFunc) {
 		}
 	}
 	if p == nil {
-		return c.fail(apierr.UnknownTopic), nil
+		return c.fail(apierr.UnknownPartition(t.Name, *c.route.Partition, len(t.Partitions), "")), nil
 	}
 	if c.route.API == "v2" {
 		return c.adminV2Partition(ctx, &t, p), nil

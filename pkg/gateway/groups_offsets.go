@@ -2,7 +2,7 @@ package gateway
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 	"sort"
 
 	"go.uber.org/zap"
@@ -52,9 +52,7 @@ func (c *call) commitGroupOffsets(ctx context.Context, topic *kafka.TopicInfo, b
 	parts := make([]kafka.TopicPartition, len(entries))
 	for i, e := range entries {
 		if !topic.HasPartition(e.Partition) {
-			return c.fail(apierr.New(http.StatusNotFound, 40403,
-				"This server does not host this topic-partition: offsets[%d] names partition %d of %s, which has %d.",
-				i, e.Partition, topic.Name, len(topic.Partitions)))
+			return c.fail(apierr.UnknownPartition(topic.Name, e.Partition, len(topic.Partitions), fmt.Sprintf("offsets[%d]", i)))
 		}
 		parts[i] = kafka.TopicPartition{Topic: topic.Name, Partition: e.Partition}
 	}

@@ -369,7 +369,7 @@ func TestGroups_CommitOffsetsRefusesBadInput(t *testing.T) {
 		{name: "unknown field", body: `{"offsets":[{"partition":0,"offset":1}]}`, status: 400, code: 400, message: "unknown field"},
 		{name: "not JSON", body: `{"offsets":`, status: 400, code: 400, message: "not a valid offsets object"},
 		{name: "two documents", body: `{"offsets":[{"partition_id":0,"offset":1}]} {}`, status: 400, code: 400, message: "one JSON object"},
-		{name: "unknown partition", body: `{"offsets":[{"partition_id":0,"offset":1},{"partition_id":7,"offset":1}]}`, status: 404, code: 40403, message: "offsets[1] names partition 7 of orders, which has 3"},
+		{name: "unknown partition", body: `{"offsets":[{"partition_id":0,"offset":1},{"partition_id":7,"offset":1}]}`, status: 404, code: 40403, message: "orders has no partition 7 (it has 3), asked for by offsets[1]"},
 		{name: "beyond the high watermark", body: `{"offsets":[{"partition_id":0,"offset":1},{"partition_id":1,"offset":26}]}`, status: 400, code: 400, message: "high watermark is 25"},
 		{name: "wrong content type", contentType: "text/plain", body: `{"offsets":[{"partition_id":0,"offset":1}]}`, status: 415, code: 415},
 		{name: "unknown topic", path: "/idle/offsets/nosuch", body: `{"offsets":[{"partition_id":0,"offset":1}]}`, status: 404, code: 40403},
