@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -80,6 +81,17 @@ var (
 	TooLarge        = New(http.StatusRequestEntityTooLarge, 413, "The request included a message larger than the maximum message size the server can accept.")
 	MediaType       = New(http.StatusUnsupportedMediaType, 415, "HTTP 415 Unsupported Media Type")
 )
+
+// UnknownPartition is the 404 for a partition its topic does not have:
+// Confluent's UnknownTopic message, then which partition. where, when not "",
+// names what in the request asked for it (a record, an offsets entry).
+func UnknownPartition(topic string, partition int32, partitions int, where string) *Error {
+	msg := fmt.Sprintf("%s has no partition %d (it has %d)", topic, partition, partitions)
+	if where != "" {
+		msg += ", asked for by " + where
+	}
+	return New(UnknownTopic.Status, UnknownTopic.Code, "%s: %s.", strings.TrimSuffix(UnknownTopic.Message, "."), msg)
+}
 
 // BadRequest is a 400 with error_code 400 and the given message.
 func BadRequest(format string, args ...any) *Error {

@@ -70,3 +70,14 @@ func TestError_CopiesDoNotChangeTheOriginal(t *testing.T) {
 		})
 	}
 }
+
+func TestUnknownPartition(t *testing.T) {
+	e := UnknownPartition("orders", 7, 3, "")
+	if e.Status != 404 || e.Code != 40403 || e.Message != "This server does not host this topic-partition: orders has no partition 7 (it has 3)." {
+		t.Errorf("got %d/%d %q", e.Status, e.Code, e.Message)
+	}
+	e = UnknownPartition("orders", 7, 3, "offsets[1]")
+	if e.Message != "This server does not host this topic-partition: orders has no partition 7 (it has 3), asked for by offsets[1]." {
+		t.Errorf("with where: %q", e.Message)
+	}
+}

@@ -26,6 +26,6 @@ func (c *memCluster) BrokerConfigs(context.Context, int32) ([]kafka.ConfigEntry,
 func (c *memCluster) AlterTopicConfigs(context.Context, string, []kafka.ConfigChange, bool) error {
 	return errAdminNotInMemCluster
 }
-func (c *memCluster) PartitionOffsets(context.Context, string, int32) (int64, int64, error) {
-	return 0, 0, errAdminNotInMemCluster
+func (c *memCluster) ListOffsets(context.Context, []kafka.TopicPartition, kafka.OffsetSpec) (map[kafka.TopicPartition]int64, error) {
+	return nil, errAdminNotInMemCluster
 }

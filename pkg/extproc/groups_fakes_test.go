@@ -26,7 +26,3 @@ func (c *memCluster) GroupOffsets(context.Context, string, string) ([]kafka.Grou
 func (c *memCluster) CommitGroupOffsets(context.Context, string, []kafka.GroupOffset) error {
 	return errGroupsNone
 }
-
-func (c *memCluster) LogEndOffsets(context.Context, []kafka.GroupPartition) (map[kafka.GroupPartition]int64, error) {
-	return nil, errGroupsNone
-}

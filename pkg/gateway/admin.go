@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/kafka"
@@ -16,10 +17,14 @@ type adminCluster interface {
 	CreateTopic(ctx context.Context, t kafka.NewTopic, validateOnly bool) error
 	DeleteTopic(ctx context.Context, name string) error
 	CreatePartitions(ctx context.Context, topic string, total int) error
+	// TopicConfigs describes many topics' configs at once; one topic's
+	// are in its TopicInfo.
 	TopicConfigs(ctx context.Context, topics []string) (map[string][]kafka.ConfigEntry, error)
 	BrokerConfigs(ctx context.Context, broker int32) ([]kafka.ConfigEntry, error)
 	AlterTopicConfigs(ctx context.Context, topic string, changes []kafka.ConfigChange, validateOnly bool) error
-	PartitionOffsets(ctx context.Context, topic string, partition int32) (earliest, latest int64, err error)
+	// ListOffsets looks up one offset (earliest, latest, at a time) of
+	// each partition; kafka.Watermarks asks for both ends.
+	ListOffsets(ctx context.Context, parts []kafka.TopicPartition, spec kafka.OffsetSpec) (map[kafka.TopicPartition]int64, error)
 }
 
 func (c *call) adminLinks() kafkarest.Links {
@@ -95,13 +100,13 @@ func (c *call) brokerConfigs(ctx context.Context) (*Response, BodyFunc) {
 		}
 		ids = append(ids, *c.route.BrokerID)
 	}
+	byBroker, err := c.brokerConfigEntries(ctx, ids)
+	if err != nil {
+		return c.fail(kafka.ClientError(err)), nil
+	}
 	var out []kafkarest.BrokerConfig
-	for _, id := range ids {
-		es, err := c.cluster.BrokerConfigs(ctx, id)
-		if err != nil {
-			return c.fail(kafka.ClientError(err)), nil
-		}
-		for _, e := range es {
+	for i, id := range ids {
+		for _, e := range byBroker[i] {
 			out = append(out, kafkarest.BrokerConfig{BrokerID: id, Config: adminConfig(e)})
 		}
 	}
@@ -118,6 +123,29 @@ func (c *call) brokerConfigs(ctx context.Context) (*Response, BodyFunc) {
 		}
 	}
 	return c.fail(apierr.New(http.StatusNotFound, 404, "Config %s cannot be found for broker %d.", c.route.Config, *c.route.BrokerID)), nil
+}
+
+// brokerConfigEntries asks every broker for its configs at once, so that
+// /brokers/-/configs takes one round trip, not one per broker. The first
+// error (in broker order) fails it.
+func (c *call) brokerConfigEntries(ctx context.Context, ids []int32) ([][]kafka.ConfigEntry, error) {
+	out := make([][]kafka.ConfigEntry, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = c.cluster.BrokerConfigs(ctx, id)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func adminConfig(e kafka.ConfigEntry) kafkarest.Config {

@@ -14,18 +14,7 @@ import (
 func (c *call) topicConfigs(ctx context.Context) (*Response, BodyFunc) {
 	links := c.adminLinks()
 	cid := c.cluster.ID()
-	names := []string{c.route.Topic}
-	if c.route.Action == kafkarest.ListAllTopicConfigs {
-		ts, err := c.cluster.Topics(ctx)
-		if err != nil {
-			return c.fail(kafka.ClientError(err)), nil
-		}
-		names = names[:0]
-		for _, t := range ts {
-			names = append(names, t.Name)
-		}
-	}
-	byTopic, err := c.cluster.TopicConfigs(ctx, names)
+	names, byTopic, err := c.topicConfigEntries(ctx)
 	if err != nil {
 		return c.fail(kafka.ClientError(err)), nil
 	}
@@ -44,6 +33,29 @@ func (c *call) topicConfigs(ctx context.Context) (*Response, BodyFunc) {
 		}
 	}
 	return c.fail(apierr.New(http.StatusNotFound, 404, "Config %s cannot be found for topic %s.", c.route.Config, c.route.Topic)), nil
+}
+
+// topicConfigEntries returns the configs the route asks for, by topic, and
+// the topics' names in order: one topic's come cached with its TopicInfo,
+// every topic's from one DescribeConfigs call.
+func (c *call) topicConfigEntries(ctx context.Context) ([]string, map[string][]kafka.ConfigEntry, error) {
+	if c.route.Action != kafkarest.ListAllTopicConfigs {
+		t, err := c.cluster.Topic(ctx, c.route.Topic)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []string{t.Name}, map[string][]kafka.ConfigEntry{t.Name: t.Configs}, nil
+	}
+	ts, err := c.cluster.Topics(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, 0, len(ts))
+	for _, t := range ts {
+		names = append(names, t.Name)
+	}
+	byTopic, err := c.cluster.TopicConfigs(ctx, names)
+	return names, byTopic, err
 }
 
 // alterTopicConfigs answers PUT and DELETE /topics/{t}/configs/{name} and
@@ -75,12 +87,12 @@ func (c *call) alterTopicConfigs(ctx context.Context) (*Response, BodyFunc) {
 // named config (Kafka would silently accept deleting an unknown one), then
 // alters them all at once: a bad value leaves every config as it was.
 func (c *call) changeTopicConfigs(ctx context.Context, changes []kafkarest.ConfigChange, validateOnly bool) *Response {
-	byTopic, err := c.cluster.TopicConfigs(ctx, []string{c.route.Topic})
+	t, err := c.cluster.Topic(ctx, c.route.Topic)
 	if err != nil {
 		return c.fail(kafka.ClientError(err))
 	}
 	known := map[string]bool{}
-	for _, e := range byTopic[c.route.Topic] {
+	for _, e := range t.Configs {
 		known[e.Name] = true
 	}
 	out := make([]kafka.ConfigChange, len(changes))

@@ -12,14 +12,17 @@ import (
 )
 
 // adminFake is the admin state of a fakeCluster: topic config overrides,
-// broker configs, offsets, and every write it was asked for.
+// broker configs, and every write it was asked for.
 type adminFake struct {
 	overrides map[string]map[string]string // topic -> name -> value
-	offsets   map[string][2]int64          // "topic/partition" -> earliest, latest
 	created   []adminFakeCreate
 	altered   [][]kafka.ConfigChange
 	deleted   []string
 	raisedTo  []int
+
+	describeConfigs int // TopicConfigs calls
+	// brokerConfigs, when set, answers BrokerConfigs.
+	brokerConfigs func(broker int32) ([]kafka.ConfigEntry, error)
 }
 
 type adminFakeCreate struct {
@@ -103,7 +106,9 @@ func (c *fakeCluster) CreatePartitions(_ context.Context, topic string, total in
 	return nil
 }
 
+// TopicConfigs describes topics' configs like Kafka's DescribeConfigs.
 func (c *fakeCluster) TopicConfigs(_ context.Context, topics []string) (map[string][]kafka.ConfigEntry, error) {
+	c.admin.describeConfigs++
 	out := map[string][]kafka.ConfigEntry{}
 	for _, t := range topics {
 		if _, ok := c.topics[t]; !ok {
@@ -112,22 +117,30 @@ func (c *fakeCluster) TopicConfigs(_ context.Context, topics []string) (map[stri
 			}
 			continue
 		}
-		var es []kafka.ConfigEntry
-		for n, def := range adminFakeDefaults {
-			v, src, isDefault := def, "DEFAULT_CONFIG", true
-			if o, ok := c.admin.overrides[t][n]; ok {
-				v, src, isDefault = o, "DYNAMIC_TOPIC_CONFIG", false
-			}
-			es = append(es, kafka.ConfigEntry{Name: n, Value: &v, Source: src, Default: isDefault,
-				Synonyms: []kafka.ConfigSynonym{{Name: "log." + n, Value: &def, Source: "DEFAULT_CONFIG"}}})
-		}
-		sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
-		out[t] = es
+		out[t] = c.adminFakeConfigs(t)
 	}
 	return out, nil
 }
 
+// adminFakeConfigs are a topic's configs: the defaults and its overrides.
+func (c *fakeCluster) adminFakeConfigs(t string) []kafka.ConfigEntry {
+	var es []kafka.ConfigEntry
+	for n, def := range adminFakeDefaults {
+		v, src, isDefault := def, "DEFAULT_CONFIG", true
+		if o, ok := c.admin.overrides[t][n]; ok {
+			v, src, isDefault = o, "DYNAMIC_TOPIC_CONFIG", false
+		}
+		es = append(es, kafka.ConfigEntry{Name: n, Value: &v, Source: src, Default: isDefault,
+			Synonyms: []kafka.ConfigSynonym{{Name: "log." + n, Value: &def, Source: "DEFAULT_CONFIG"}}})
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	return es
+}
+
 func (c *fakeCluster) BrokerConfigs(_ context.Context, broker int32) ([]kafka.ConfigEntry, error) {
+	if c.admin.brokerConfigs != nil {
+		return c.admin.brokerConfigs(broker)
+	}
 	one := "1"
 	return []kafka.ConfigEntry{
 		{Name: "default.replication.factor", Value: &one, Source: "DEFAULT_CONFIG", Default: true},
@@ -169,9 +182,4 @@ func (c *fakeCluster) AlterTopicConfigs(_ context.Context, topic string, changes
 		}
 	}
 	return nil
-}
-
-func (c *fakeCluster) PartitionOffsets(_ context.Context, topic string, partition int32) (int64, int64, error) {
-	o := c.admin.offsets[fmt.Sprintf("%s/%d", topic, partition)]
-	return o[0], o[1], nil
 }

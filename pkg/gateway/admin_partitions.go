@@ -24,7 +24,7 @@ func (c *call) partitions(ctx context.Context) (*Response, BodyFunc) {
 		}
 	}
 	if p == nil {
-		return c.fail(apierr.UnknownTopic), nil
+		return c.fail(apierr.UnknownPartition(t.Name, *c.route.Partition, len(t.Partitions), "")), nil
 	}
 	if c.route.API == "v2" {
 		return c.adminV2Partition(ctx, &t, p), nil
@@ -38,11 +38,11 @@ func (c *call) partitions(ctx context.Context) (*Response, BodyFunc) {
 		if err := adminCheckOffsetType(c.route.Query.Get("offset_type")); err != nil {
 			return c.fail(err), nil
 		}
-		earliest, latest, err := c.cluster.PartitionOffsets(ctx, t.Name, p.ID)
+		w, err := c.partitionRange(ctx, t.Name, p.ID)
 		if err != nil {
 			return c.fail(kafka.ClientError(err)), nil
 		}
-		return c.adminAnswer(links.PartitionOffsets(cid, t.Name, p.ID, earliest, latest)), nil
+		return c.adminAnswer(links.PartitionOffsets(cid, t.Name, p.ID, w.Low, w.High)), nil
 	case kafkarest.ListReplicas:
 		return c.adminAnswer(links.ReplicaList(cid, t.Name, p.ID, adminReplicas(p))), nil
 	default: // GetReplica
@@ -66,6 +66,13 @@ func adminCheckOffsetType(v string) error {
 	return apierr.BadRequest("offset_type must be earliest, latest or earliest_and_latest, got %q", v)
 }
 
+// partitionRange is a partition's earliest and latest offsets.
+func (c *call) partitionRange(ctx context.Context, topic string, partition int32) (kafka.Watermark, error) {
+	tp := kafka.TopicPartition{Topic: topic, Partition: partition}
+	w, err := kafka.Watermarks(ctx, c.cluster, []kafka.TopicPartition{tp})
+	return w[tp], err
+}
+
 func adminReplicas(p *kafka.PartitionInfo) []kafkarest.Replica {
 	out := make([]kafkarest.Replica, len(p.Replicas))
 	for i, b := range p.Replicas {
@@ -81,11 +88,11 @@ func restV2Partition(p *kafka.PartitionInfo) kafkarest.V2Partition {
 // adminV2Partition answers the bridge's partition and offsets endpoints.
 func (c *call) adminV2Partition(ctx context.Context, t *kafka.TopicInfo, p *kafka.PartitionInfo) *Response {
 	if c.route.Action == kafkarest.GetPartitionOffsets {
-		earliest, latest, err := c.cluster.PartitionOffsets(ctx, t.Name, p.ID)
+		w, err := c.partitionRange(ctx, t.Name, p.ID)
 		if err != nil {
 			return c.fail(kafka.ClientError(err))
 		}
-		return c.adminAnswer(kafkarest.V2OffsetsSummary(earliest, latest))
+		return c.adminAnswer(kafkarest.V2OffsetsSummary(w.Low, w.High))
 	}
 	return c.adminAnswer(kafkarest.V2PartitionMetadata(restV2Partition(p)))
 }

@@ -3,11 +3,15 @@ package gateway_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/topicgate/topicgate/e2e/speccheck"
@@ -52,7 +56,16 @@ func adminWithReplicas(f *fakeCluster) {
 	t := f.topics["orders"]
 	t.Partitions[0].Replicas, t.Partitions[0].ISR = []int32{1, 2}, []int32{1}
 	f.topics["orders"] = t
-	f.admin.offsets = map[string][2]int64{"orders/0": {3, 42}}
+	f.logs = map[kafka.TopicPartition][2]int64{{Topic: "orders", Partition: 0}: {3, 42}}
+}
+
+// adminConfigsFromTopicInfo checks that one topic's configs came with its
+// TopicInfo (one DescribeConfigs per topic load), not from another call.
+func adminConfigsFromTopicInfo(t *testing.T, f *fakeCluster, _ *gateway.Response) {
+	t.Helper()
+	if f.admin.describeConfigs != 0 {
+		t.Errorf("%d TopicConfigs calls; one topic's configs are in its TopicInfo", f.admin.describeConfigs)
+	}
 }
 
 func TestAdmin_Endpoints(t *testing.T) {
@@ -167,11 +180,15 @@ func TestAdmin_Endpoints(t *testing.T) {
 			status: 404, code: 40403},
 
 		// Topic configs.
-		{name: "topic configs", method: "GET", path: adminV3 + "/topics/orders/configs", status: 200, v3Schema: "TopicConfigDataList"},
+		{name: "topic configs", method: "GET", path: adminV3 + "/topics/orders/configs", status: 200, v3Schema: "TopicConfigDataList",
+			check: adminConfigsFromTopicInfo},
 		{name: "all topics' configs", method: "GET", path: adminV3 + "/topics/-/configs", status: 200, v3Schema: "TopicConfigDataList",
-			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
+			check: func(t *testing.T, f *fakeCluster, resp *gateway.Response) {
 				if n := len(jsonDocs(t, resp.Body)[0]["data"].([]any)); n != 6 {
 					t.Errorf("%d configs, want 3 for each of 2 topics", n)
+				}
+				if f.admin.describeConfigs != 1 {
+					t.Errorf("%d TopicConfigs calls, want 1 for every topic", f.admin.describeConfigs)
 				}
 			}},
 		{name: "topic config", method: "GET", path: adminV3 + "/topics/orders/configs/retention.ms", status: 200, v3Schema: "TopicConfigData",
@@ -254,7 +271,8 @@ func TestAdmin_Endpoints(t *testing.T) {
 				}
 			}},
 		{name: "v2 topic", method: "GET", path: "/topics/orders", setup: adminWithReplicas, status: 200, v2Schema: "TopicMetadata",
-			want: map[string]any{"name": "orders", "configs": map[string]any{"cleanup.policy": "delete", "max.message.bytes": "1048588", "retention.ms": "604800000"}}},
+			want:  map[string]any{"name": "orders", "configs": map[string]any{"cleanup.policy": "delete", "max.message.bytes": "1048588", "retention.ms": "604800000"}},
+			check: adminConfigsFromTopicInfo},
 		{name: "v2 unknown topic", method: "GET", path: "/topics/nope", status: 404, code: 404},
 		{name: "v2 partitions", method: "GET", path: "/topics/orders/partitions", setup: adminWithReplicas, status: 200,
 			check: func(t *testing.T, _ *fakeCluster, resp *gateway.Response) {
@@ -370,5 +388,50 @@ func TestAdmin_CreateAsksThePolicyAboutTheNamedTopic(t *testing.T) {
 	in := seen[0]
 	if in.Action != "create_topic" || in.Operation != "CREATE" || in.Topic != "new" || in.Resource != (policy.Resource{Type: "TOPIC", Name: "new"}) {
 		t.Errorf("input: action %s, operation %s, topic %s, resource %+v", in.Action, in.Operation, in.Topic, in.Resource)
+	}
+}
+
+// /brokers/-/configs asks every broker at once: each fake broker answers
+// only once all have been asked, which a broker-by-broker loop never
+// reaches. Configs come in broker order; one broker's error fails the
+// request.
+func TestAdmin_AllBrokerConfigsAskedAtOnce(t *testing.T) {
+	for _, failing := range []int32{0, 2} {
+		e := newEnv(t)
+		e.cluster.brokers = []kafka.Broker{{ID: 3}, {ID: 1}, {ID: 2}}
+		var asked sync.WaitGroup
+		asked.Add(len(e.cluster.brokers))
+		all := make(chan struct{})
+		go func() { asked.Wait(); close(all) }()
+		e.cluster.admin.brokerConfigs = func(b int32) ([]kafka.ConfigEntry, error) {
+			asked.Done()
+			select {
+			case <-all:
+			case <-time.After(5 * time.Second):
+				return nil, errors.New("broker configs asked one broker at a time")
+			}
+			if b == failing {
+				return nil, ck.NewError(ck.ErrBrokerNotAvailable, "Broker: Broker not available", false)
+			}
+			v := fmt.Sprint(b)
+			return []kafka.ConfigEntry{{Name: "broker.id", Value: &v, Source: "STATIC_BROKER_CONFIG"}}, nil
+		}
+		resp := e.serve(t, adminRequest("GET", adminV3+"/brokers/-/configs", "", ""), nil)
+		if failing != 0 {
+			if resp.Status != 503 {
+				t.Errorf("one broker failing: status %d %s", resp.Status, resp.Body)
+			}
+			continue
+		}
+		if resp.Status != 200 {
+			t.Fatalf("status %d: %s", resp.Status, resp.Body)
+		}
+		var got []string
+		for _, d := range jsonDocs(t, resp.Body)[0]["data"].([]any) {
+			got = append(got, d.(map[string]any)["value"].(string))
+		}
+		if diff := cmp.Diff([]string{"3", "1", "2"}, got); diff != "" {
+			t.Errorf("configs by broker (-want +got):\n%s", diff)
+		}
 	}
 }

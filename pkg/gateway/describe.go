@@ -49,12 +49,8 @@ func (c *call) describeV2(ctx context.Context) *Response {
 		if c.route.Action == kafkarest.ListPartitions {
 			return c.adminAnswer(kafkarest.V2PartitionList(ps))
 		}
-		byTopic, err := c.cluster.TopicConfigs(ctx, []string{t.Name})
-		if err != nil {
-			return c.fail(kafka.ClientError(err))
-		}
 		configs := map[string]string{}
-		for _, e := range byTopic[t.Name] {
+		for _, e := range t.Configs {
 			if e.Value != nil {
 				configs[e.Name] = *e.Value
 			}

@@ -28,6 +28,7 @@ var ackTime = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 type fakeCluster struct {
 	name, id    string
 	describeErr error
+	brokers     []kafka.Broker // nil: broker 1 alone
 	topics      map[string]kafka.TopicInfo
 	deliver     func(i int, m kafka.Message) kafka.Delivery
 	read        func(req kafka.ReadRequest) (kafka.ReadResult, error) // stateless reads (read_test.go)
@@ -36,7 +37,10 @@ type fakeCluster struct {
 	mu       sync.Mutex
 	produced []kafka.Message
 
-	groups groupsFakeState // consumer groups, their offsets and log ends (groups_test.go)
+	groups groupsFakeState // consumer groups and their offsets (groups_test.go)
+
+	logs        map[kafka.TopicPartition][2]int64 // earliest, latest offset; absent: 0, 0
+	listOffsets []kafka.OffsetSpec                // the spec of every ListOffsets call
 }
 
 func newFakeCluster(name, id string) *fakeCluster {
@@ -59,7 +63,11 @@ func (c *fakeCluster) Describe(context.Context) (kafka.ClusterInfo, error) {
 	if c.describeErr != nil {
 		return kafka.ClusterInfo{}, c.describeErr
 	}
-	return kafka.ClusterInfo{ID: c.id, ControllerID: 1, Brokers: []kafka.Broker{{ID: 1, Host: "b1", Port: 9092}}}, nil
+	brokers := c.brokers
+	if brokers == nil {
+		brokers = []kafka.Broker{{ID: 1, Host: "b1", Port: 9092}}
+	}
+	return kafka.ClusterInfo{ID: c.id, ControllerID: 1, Brokers: brokers}, nil
 }
 
 func (c *fakeCluster) Topics(context.Context) ([]kafka.TopicInfo, error) {
@@ -80,7 +88,27 @@ func (c *fakeCluster) Topic(_ context.Context, name string) (kafka.TopicInfo, er
 	if !ok {
 		return kafka.TopicInfo{}, ck.NewError(ck.ErrUnknownTopicOrPart, "Broker: Unknown topic or partition", false)
 	}
+	t.Configs = c.adminFakeConfigs(name) // as kafka.Client.Topic loads them
 	return t, nil
+}
+
+// ListOffsets answers from logs; AtTime finds no record.
+func (c *fakeCluster) ListOffsets(_ context.Context, parts []kafka.TopicPartition, spec kafka.OffsetSpec) (map[kafka.TopicPartition]int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listOffsets = append(c.listOffsets, spec)
+	out := map[kafka.TopicPartition]int64{}
+	for _, p := range parts {
+		switch spec {
+		case kafka.Earliest:
+			out[p] = c.logs[p][0]
+		case kafka.Latest:
+			out[p] = c.logs[p][1]
+		default:
+			out[p] = kafka.NoOffset
+		}
+	}
+	return out, nil
 }
 
 func (c *fakeCluster) Produce(_ context.Context, msgs []kafka.Message) []kafka.Delivery {

@@ -22,8 +22,9 @@ type groupsCluster interface {
 	GroupOffsets(ctx context.Context, group, topic string) ([]kafka.GroupOffset, error)
 	// CommitGroupOffsets commits offsets for a group that has no member.
 	CommitGroupOffsets(ctx context.Context, group string, offsets []kafka.GroupOffset) error
-	// LogEndOffsets returns the high watermark of each partition.
-	LogEndOffsets(ctx context.Context, parts []kafka.GroupPartition) (map[kafka.GroupPartition]int64, error)
+	// ListOffsets looks up one offset of each partition: with kafka.Latest,
+	// the log end offsets lag and commit validation need.
+	ListOffsets(ctx context.Context, parts []kafka.TopicPartition, spec kafka.OffsetSpec) (map[kafka.TopicPartition]int64, error)
 }
 
 // consumerGroups answers the groups and their consumers.

@@ -60,18 +60,18 @@ func (c *call) groupLagList(ctx context.Context, g *kafka.Group) ([]kafkarest.Co
 	if err != nil {
 		return nil, err
 	}
-	parts := make([]kafka.GroupPartition, 0, len(offsets))
+	parts := make([]kafka.TopicPartition, 0, len(offsets))
 	for _, o := range offsets {
 		if topic != "" && o.Partition != *c.route.Partition {
 			continue
 		}
-		parts = append(parts, kafka.GroupPartition{Topic: o.Topic, Partition: o.Partition})
+		parts = append(parts, kafka.TopicPartition{Topic: o.Topic, Partition: o.Partition})
 	}
-	ends, err := c.cluster.LogEndOffsets(ctx, parts)
+	ends, err := c.cluster.ListOffsets(ctx, parts, kafka.Latest)
 	if err != nil {
 		return nil, err
 	}
-	owner := map[kafka.GroupPartition]*kafka.GroupMember{}
+	owner := map[kafka.TopicPartition]*kafka.GroupMember{}
 	for i := range g.Members {
 		for _, p := range g.Members[i].Assignment {
 			owner[p] = &g.Members[i]
@@ -79,7 +79,7 @@ func (c *call) groupLagList(ctx context.Context, g *kafka.Group) ([]kafkarest.Co
 	}
 	out := make([]kafkarest.ConsumerLag, 0, len(parts))
 	for _, o := range offsets {
-		p := kafka.GroupPartition{Topic: o.Topic, Partition: o.Partition}
+		p := kafka.TopicPartition{Topic: o.Topic, Partition: o.Partition}
 		end, ok := ends[p]
 		if !ok {
 			continue

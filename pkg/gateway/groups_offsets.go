@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"context"
-	"net/http"
+	"fmt"
+	"sort"
+
+	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/kafka"
@@ -38,23 +41,22 @@ func (c *call) groupOffsets(ctx context.Context) (*Response, BodyFunc) {
 }
 
 // commitGroupOffsets validates every entry against the topic and its log ends,
-// commits them all, and answers with the group's offsets on the topic. An
-// invalid entry commits nothing.
+// commits them all, and answers with the group's offsets on the topic (or,
+// should reading them back fail, with the committed entries). An invalid
+// entry commits nothing.
 func (c *call) commitGroupOffsets(ctx context.Context, topic *kafka.TopicInfo, body []byte) *Response {
 	entries, err := kafkarest.ParseCommitOffsets(body)
 	if err != nil {
 		return c.fail(err)
 	}
-	parts := make([]kafka.GroupPartition, len(entries))
+	parts := make([]kafka.TopicPartition, len(entries))
 	for i, e := range entries {
 		if !topic.HasPartition(e.Partition) {
-			return c.fail(apierr.New(http.StatusNotFound, 40403,
-				"This server does not host this topic-partition: offsets[%d] names partition %d of %s, which has %d.",
-				i, e.Partition, topic.Name, len(topic.Partitions)))
+			return c.fail(apierr.UnknownPartition(topic.Name, e.Partition, len(topic.Partitions), fmt.Sprintf("offsets[%d]", i)))
 		}
-		parts[i] = kafka.GroupPartition{Topic: topic.Name, Partition: e.Partition}
+		parts[i] = kafka.TopicPartition{Topic: topic.Name, Partition: e.Partition}
 	}
-	ends, err := c.cluster.LogEndOffsets(ctx, parts)
+	ends, err := c.cluster.ListOffsets(ctx, parts, kafka.Latest)
 	if err != nil {
 		return c.fail(kafka.ClientError(err))
 	}
@@ -70,7 +72,16 @@ func (c *call) commitGroupOffsets(ctx context.Context, topic *kafka.TopicInfo, b
 	if err := c.cluster.CommitGroupOffsets(ctx, c.route.Group, offsets); err != nil {
 		return c.fail(kafka.ClientError(err))
 	}
-	return c.groupCommitted(ctx)
+	// The commit succeeded: the answer must say so. Should reading the
+	// group's offsets back fail, the request's entries are the answer.
+	got, err := c.cluster.GroupOffsets(ctx, c.route.Group, c.route.Topic)
+	if err != nil {
+		c.log.Warn("offsets committed, but reading them back failed; answering the committed entries",
+			zap.String("group", c.route.Group), zap.String("topic", c.route.Topic), zap.Error(err))
+		got = offsets
+		sort.Slice(got, func(i, j int) bool { return got[i].Partition < got[j].Partition })
+	}
+	return c.groupOffsetsReply(got)
 }
 
 // groupCommitted answers the group's committed offsets on the route's topic.
@@ -79,6 +90,11 @@ func (c *call) groupCommitted(ctx context.Context) *Response {
 	if err != nil {
 		return c.fail(kafka.ClientError(err))
 	}
+	return c.groupOffsetsReply(got)
+}
+
+// groupOffsetsReply renders offsets of the route's group on its topic.
+func (c *call) groupOffsetsReply(got []kafka.GroupOffset) *Response {
 	out := make([]kafkarest.GroupOffset, len(got))
 	for i, o := range got {
 		out[i] = kafkarest.GroupOffset{Partition: o.Partition, Offset: o.Offset, Metadata: o.Metadata}

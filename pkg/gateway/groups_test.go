@@ -17,12 +17,12 @@ import (
 )
 
 // groupsFakeState is the fake cluster's consumer groups: descriptions,
-// committed offsets by group, and log end offsets.
+// committed offsets by group.
 type groupsFakeState struct {
 	described map[string]kafka.Group
 	offsets   map[string][]kafka.GroupOffset
-	ends      map[kafka.GroupPartition]int64
 	commitErr error // CommitGroupOffsets fails with it when set
+	readErr   error // GroupOffsets fails with it when set
 	commits   int   // successful CommitGroupOffsets calls
 }
 
@@ -46,6 +46,9 @@ func (c *fakeCluster) ConsumerGroup(_ context.Context, id string) (kafka.Group, 
 func (c *fakeCluster) GroupOffsets(_ context.Context, group, topic string) ([]kafka.GroupOffset, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.groups.readErr != nil {
+		return nil, c.groups.readErr
+	}
 	out := []kafka.GroupOffset{}
 	for _, o := range c.groups.offsets[group] {
 		if topic == "" || o.Topic == topic {
@@ -87,14 +90,6 @@ func (c *fakeCluster) CommitGroupOffsets(_ context.Context, group string, offset
 	return nil
 }
 
-func (c *fakeCluster) LogEndOffsets(_ context.Context, parts []kafka.GroupPartition) (map[kafka.GroupPartition]int64, error) {
-	out := map[kafka.GroupPartition]int64{}
-	for _, p := range parts {
-		out[p] = c.groups.ends[p]
-	}
-	return out, nil
-}
-
 func (c *fakeCluster) groupsCommitted(group string) []kafka.GroupOffset {
 	out, _ := c.GroupOffsets(context.Background(), group, "")
 	return out
@@ -111,7 +106,7 @@ func groupsEnv(t *testing.T) *env {
 				ID: "billing", PartitionAssignor: "range", State: "STABLE", Type: "CLASSIC", Coordinator: 1,
 				Members: []kafka.GroupMember{{
 					ConsumerID: "rdkafka-1", ClientID: "billing-app", InstanceID: "pod-a", Host: "/10.0.0.9",
-					Assignment: []kafka.GroupPartition{{Topic: "orders", Partition: 0}, {Topic: "orders", Partition: 1}},
+					Assignment: []kafka.TopicPartition{{Topic: "orders", Partition: 0}, {Topic: "orders", Partition: 1}},
 				}},
 			},
 			"idle": {ID: "idle", State: "EMPTY", Type: "CLASSIC", Coordinator: 1},
@@ -125,12 +120,12 @@ func groupsEnv(t *testing.T) *env {
 			},
 			"idle": {{Topic: "orders", Partition: 0, Offset: 1}},
 		},
-		ends: map[kafka.GroupPartition]int64{
-			{Topic: "orders", Partition: 0}: 12,
-			{Topic: "orders", Partition: 1}: 25,
-			{Topic: "orders", Partition: 2}: 7,
-			{Topic: "audit", Partition: 0}:  4,
-		},
+	}
+	e.cluster.logs = map[kafka.TopicPartition][2]int64{
+		{Topic: "orders", Partition: 0}: {0, 12},
+		{Topic: "orders", Partition: 1}: {0, 25},
+		{Topic: "orders", Partition: 2}: {0, 7},
+		{Topic: "audit", Partition: 0}:  {0, 4},
 	}
 	return e
 }
@@ -334,6 +329,28 @@ func TestGroups_CommitOffsets(t *testing.T) {
 	}
 }
 
+// A commit that succeeded answers 200 even when reading the offsets back
+// fails: with the committed entries, in partition order.
+func TestGroups_CommitOffsetsAnswersWhenTheReadBackFails(t *testing.T) {
+	e := groupsEnv(t)
+	e.cluster.groups.readErr = ck.NewError(ck.ErrCoordinatorLoadInProgress, "Broker: Coordinator load in progress", false)
+	status, body := groupsPost(t, e, "/idle/offsets/orders", "application/json",
+		`{"offsets":[{"partition_id":2,"offset":7,"metadata":"batch-9"},{"partition_id":0,"offset":12}]}`)
+	if status != 200 {
+		t.Fatalf("status %d: %v", status, body)
+	}
+	wantData := []any{
+		map[string]any{"partition_id": 0.0, "offset": 12.0, "metadata": ""},
+		map[string]any{"partition_id": 2.0, "offset": 7.0, "metadata": "batch-9"},
+	}
+	if diff := cmp.Diff(wantData, body["data"]); diff != "" {
+		t.Errorf("answer (-want +got):\n%s", diff)
+	}
+	if e.cluster.groups.commits != 1 {
+		t.Errorf("%d commits, want 1", e.cluster.groups.commits)
+	}
+}
+
 func TestGroups_CommitOffsetsRefusesBadInput(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -352,7 +369,7 @@ func TestGroups_CommitOffsetsRefusesBadInput(t *testing.T) {
 		{name: "unknown fields are ignored", body: `{"offsets":[{"partition":0,"offset":1}]}`, status: 400, code: 400, message: "offsets[0]: partition_id is required"},
 		{name: "not JSON", body: `{"offsets":`, status: 400, code: 400, message: "Bad Request: the body is not valid JSON"},
 		{name: "two documents", body: `{"offsets":[{"partition_id":0,"offset":1}]} {}`, status: 400, code: 400, message: "one JSON object"},
-		{name: "unknown partition", body: `{"offsets":[{"partition_id":0,"offset":1},{"partition_id":7,"offset":1}]}`, status: 404, code: 40403, message: "offsets[1] names partition 7 of orders, which has 3"},
+		{name: "unknown partition", body: `{"offsets":[{"partition_id":0,"offset":1},{"partition_id":7,"offset":1}]}`, status: 404, code: 40403, message: "orders has no partition 7 (it has 3), asked for by offsets[1]"},
 		{name: "beyond the high watermark", body: `{"offsets":[{"partition_id":0,"offset":1},{"partition_id":1,"offset":26}]}`, status: 400, code: 400, message: "high watermark is 25"},
 		{name: "wrong content type", contentType: "text/plain", body: `{"offsets":[{"partition_id":0,"offset":1}]}`, status: 415, code: 415},
 		{name: "unknown topic", path: "/idle/offsets/nosuch", body: `{"offsets":[{"partition_id":0,"offset":1}]}`, status: 404, code: 40403},

@@ -56,7 +56,7 @@ func TestProduceBatch_GoodAndBadEntries(t *testing.T) {
 		},
 		Failures: []map[string]any{
 			{"id": "b", "error_code": 400.0, "message": `Bad Request: entry "b": value.data is not a base64 string`},
-			{"id": "c", "error_code": 40403.0, "message": `This server does not host this topic-partition: entry "c" asks for partition 7 of orders, which has 3.`},
+			{"id": "c", "error_code": 40403.0, "message": `This server does not host this topic-partition: orders has no partition 7 (it has 3), asked for by entry "c".`},
 			{"id": "d", "error_code": 413.0, "message": `The request included a message larger than the maximum message size the server can accept: entry "d" needs about 1001 bytes; topic orders accepts 1000 (max.message.bytes).`},
 			{"id": "e", "error_code": 413.0, "message": "The request included a message larger than the maximum message size the server can accept."},
 		},

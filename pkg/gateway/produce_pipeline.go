@@ -41,8 +41,7 @@ func (c *call) expectRecords(ctx context.Context, check bodyCheck, fn func(conte
 		return c.fail(kafka.ClientError(err)), nil
 	}
 	if p := c.route.Partition; p != nil && !t.HasPartition(*p) {
-		return c.fail(apierr.New(http.StatusNotFound, 40403,
-			"This server does not host this topic-partition: %s has no partition %d.", t.Name, *p)), nil
+		return c.fail(apierr.UnknownPartition(t.Name, *p, len(t.Partitions), "")), nil
 	}
 	topic = t
 	return nil, next
@@ -64,9 +63,7 @@ func checkRecords(topic *kafka.TopicInfo, records []kafkarest.Record) *apierr.Er
 // in the message.
 func checkRecord(topic *kafka.TopicInfo, r *kafkarest.Record, label string) *apierr.Error {
 	if r.Partition != nil && !topic.HasPartition(*r.Partition) {
-		return apierr.New(http.StatusNotFound, 40403,
-			"This server does not host this topic-partition: %s asks for partition %d of %s, which has %d.",
-			label, *r.Partition, topic.Name, len(topic.Partitions))
+		return apierr.UnknownPartition(topic.Name, *r.Partition, len(topic.Partitions), label)
 	}
 	if size := r.Size() + recordOverhead + 8*len(r.Headers); topic.MaxMessageBytes > 0 && size > topic.MaxMessageBytes {
 		return apierr.New(http.StatusRequestEntityTooLarge, 413,

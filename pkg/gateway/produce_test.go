@@ -86,7 +86,7 @@ func TestProduce_RefusedBodiesWriteNothing(t *testing.T) {
 		{name: "too many records", body: strings.Repeat(ok, 11), status: 400, code: 400, message: "at most 10 records"},
 		{name: "body over the limit", body: ok + strings.Repeat(" ", 4097), status: 413, code: 413, message: "limit of 4096 bytes"},
 		{name: "partition that does not exist", body: ok + `{"partition_id":3}`, status: 404, code: 40403,
-			message: "record 1 asks for partition 3 of orders, which has 3."},
+			message: "orders has no partition 3 (it has 3), asked for by record 1."},
 		{name: "record larger than max.message.bytes", body: ok + stringRecord(strings.Repeat("x", 916)), status: 413, code: 413,
 			message: "record 1 needs about 1001 bytes; topic orders accepts 1000"},
 		{name: "headers count towards the size", body: `{"headers":[{"name":"h","value":null}],"value":{"type":"STRING","data":"` + strings.Repeat("x", 907) + `"}}`,

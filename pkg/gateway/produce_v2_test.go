@@ -122,7 +122,7 @@ func TestProduceV2_RefusedWritesNothing(t *testing.T) {
 		{name: "bad async", path: "/topics/orders?async=yes", body: `{"records":[{"value":1}]}`, status: 400, message: `async must be true or false, got "yes"`},
 		{name: "malformed JSON", body: `{"records":`, status: 422, message: "the body is not valid JSON"},
 		{name: "bad record after a good one", contentType: produceV2Binary, body: `{"records":[{"value":"AA=="},{"value":"!"}]}`, status: 422, message: "record 1: value is not valid base64"},
-		{name: "body partition that does not exist", body: `{"records":[{"value":1},{"value":2,"partition":5}]}`, status: 404, message: "record 1 asks for partition 5"},
+		{name: "body partition that does not exist", body: `{"records":[{"value":1},{"value":2,"partition":5}]}`, status: 404, message: "orders has no partition 5 (it has 3), asked for by record 1"},
 		{name: "record too large", body: `{"records":[{"value":"` + strings.Repeat("x", 950) + `"}]}`, status: 413, message: "record 0 needs about"},
 		{name: "records phase denies", body: `{"records":[{"value":1}]}`, deny: true, status: 403, message: "Request is not authorized: no"},
 		{name: "records phase denies async", path: "/topics/orders?async=true", body: `{"records":[{"value":1}]}`, deny: true, status: 403, message: "Request is not authorized: no"},

@@ -52,8 +52,7 @@ func (c *call) readRecords(ctx context.Context) (*Response, BodyFunc) {
 	}
 	p := *c.route.Partition
 	if !topic.HasPartition(p) {
-		return c.fail(apierr.New(http.StatusNotFound, 40403,
-			"This server does not host this topic-partition: %s has no partition %d.", topic.Name, p)), nil
+		return c.fail(apierr.UnknownPartition(topic.Name, p, len(topic.Partitions), "")), nil
 	}
 	res, err := c.cluster.Read(ctx, c.readRequest(&q, p))
 	if err != nil {

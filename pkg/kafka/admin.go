@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 )
@@ -107,9 +106,11 @@ func (c *Client) forgetTopic(name string) {
 	c.list.forget("")
 }
 
-// TopicConfigs describes the configs of the named topics, by topic. With one
-// name, an unknown topic is an error (404); with several, topics that vanish
-// meanwhile are left out.
+// TopicConfigs describes the configs of the named topics, by topic, in one
+// DescribeConfigs call. It is not cached: one topic's configs are in its
+// cached TopicInfo (Topic loads them with this). With one name, an unknown
+// topic is an error (404); with several, topics that vanish meanwhile are
+// left out.
 func (c *Client) TopicConfigs(ctx context.Context, topics []string) (map[string][]ConfigEntry, error) {
 	out := make(map[string][]ConfigEntry, len(topics))
 	if len(topics) == 0 {
@@ -173,7 +174,7 @@ func (c *Client) AlterTopicConfigs(ctx context.Context, topic string, changes []
 	res, err := c.admin.IncrementalAlterConfigs(ctx, []ck.ConfigResource{r},
 		ck.SetAdminRequestTimeout(c.opts.RequestTimeout), ck.SetAdminValidateOnly(validateOnly))
 	if !validateOnly {
-		c.forgetTopic(topic) // max.message.bytes is cached with the topic
+		c.forgetTopic(topic) // the configs are cached with the topic
 	}
 	if err != nil {
 		return err
@@ -185,16 +186,6 @@ func (c *Client) AlterTopicConfigs(ctx context.Context, topic string, changes []
 		return res[0].Error
 	}
 	return nil
-}
-
-// PartitionOffsets returns a partition's earliest offset and its latest (the
-// offset the next record will get).
-func (c *Client) PartitionOffsets(ctx context.Context, topic string, partition int32) (earliest, latest int64, err error) {
-	timeout := c.opts.RequestTimeout
-	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
-		timeout = time.Until(d)
-	}
-	return c.producer.QueryWatermarkOffsets(topic, partition, int(timeout.Milliseconds()))
 }
 
 // sourceRank orders config sources by precedence, highest first.

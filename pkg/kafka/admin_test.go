@@ -57,3 +57,15 @@ func TestConfigEntries(t *testing.T) {
 		t.Errorf("configEntries (-want +got):\n%s", diff)
 	}
 }
+
+func TestMaxMessageBytes(t *testing.T) {
+	v, bad := "1048588", "many"
+	if got := maxMessageBytes([]ConfigEntry{{Name: "cleanup.policy"}, {Name: "max.message.bytes", Value: &v}}); got != 1048588 {
+		t.Errorf("maxMessageBytes = %d", got)
+	}
+	for _, cs := range [][]ConfigEntry{nil, {{Name: "max.message.bytes"}}, {{Name: "max.message.bytes", Value: &bad}}} {
+		if got := maxMessageBytes(cs); got != 0 {
+			t.Errorf("maxMessageBytes(%v) = %d, want 0 (unknown)", cs, got)
+		}
+	}
+}

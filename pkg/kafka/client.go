@@ -204,22 +204,44 @@ func (c *Client) listTopics(ctx context.Context) ([]TopicInfo, error) {
 	return c.describeTopics(ctx, names)
 }
 
-// Topic describes one topic, including its max.message.bytes. An unknown
-// topic is an error that ClientError maps to 404.
+// Topic describes one topic, including its configs. An unknown topic is an
+// error that ClientError maps to 404.
 func (c *Client) Topic(ctx context.Context, name string) (TopicInfo, error) {
 	return c.topics.get(name, func() (TopicInfo, error) { return c.describeTopic(ctx, name) })
 }
 
+// describeTopic loads a topic: its partitions and its configs, asked at once.
 func (c *Client) describeTopic(ctx context.Context, name string) (TopicInfo, error) {
+	var configs map[string][]ConfigEntry
+	var cerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		configs, cerr = c.TopicConfigs(ctx, []string{name})
+	}()
 	ts, err := c.describeTopics(ctx, []string{name})
+	<-done
 	if err != nil {
 		return TopicInfo{}, err
 	}
-	t := ts[0]
-	if t.MaxMessageBytes, err = c.maxMessageBytes(ctx, name); err != nil {
-		return TopicInfo{}, err
+	if cerr != nil {
+		return TopicInfo{}, cerr
 	}
+	t := ts[0]
+	t.Configs = configs[name]
+	t.MaxMessageBytes = maxMessageBytes(t.Configs)
 	return t, nil
+}
+
+// maxMessageBytes is the value of max.message.bytes, 0 when unknown.
+func maxMessageBytes(configs []ConfigEntry) int {
+	for _, e := range configs {
+		if e.Name == "max.message.bytes" && e.Value != nil {
+			n, _ := strconv.Atoi(*e.Value)
+			return n
+		}
+	}
+	return 0
 }
 
 func (c *Client) describeTopics(ctx context.Context, names []string) ([]TopicInfo, error) {
@@ -261,23 +283,6 @@ func (c *Client) describeTopics(ctx context.Context, names []string) ([]TopicInf
 		out = append(out, t)
 	}
 	return out, nil
-}
-
-func (c *Client) maxMessageBytes(ctx context.Context, topic string) (int, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	res, err := c.admin.DescribeConfigs(ctx, []ck.ConfigResource{{Type: ck.ResourceTopic, Name: topic}}, ck.SetAdminRequestTimeout(c.opts.RequestTimeout))
-	if err != nil {
-		return 0, err
-	}
-	if len(res) != 1 {
-		return 0, fmt.Errorf("describe configs of %s: %d results", topic, len(res))
-	}
-	if res[0].Error.Code() != ck.ErrNoError {
-		return 0, res[0].Error
-	}
-	n, _ := strconv.Atoi(res[0].Config["max.message.bytes"].Value)
-	return n, nil
 }
 
 // Produce sends msgs and waits for every delivery report, or for ctx to end.

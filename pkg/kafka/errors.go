@@ -149,3 +149,30 @@ func ClientError(err error) *apierr.Error {
 	}
 	return e
 }
+
+// fetchEnding are the consumer errors that end a fetch: no retry can mend
+// them while the request waits. Every other consumer error is transient (a
+// broker connection lost, a leader moving): librdkafka retries it, and the
+// fetch's deadline bounds the wait.
+var fetchEnding = map[ck.ErrorCode]bool{
+	ck.ErrTopicAuthorizationFailed:   true,
+	ck.ErrGroupAuthorizationFailed:   true,
+	ck.ErrClusterAuthorizationFailed: true,
+	ck.ErrUnknownTopicOrPart:         true,
+	ck.ErrUnknownTopic:               true,
+	ck.ErrUnknownPartition:           true,
+	ck.ErrOffsetOutOfRange:           true,
+	ck.ErrAutoOffsetReset:            true,
+}
+
+// EndsFetch reports whether a consumer error ends a fetch (a stateless read,
+// a consumer instance's poll) at once rather than being waited out: a fatal
+// error, a missing authorization, a topic or partition that does not exist,
+// an offset outside the log. ClientError gives each its answer.
+func EndsFetch(err error) bool {
+	var ke ck.Error
+	if !errors.As(err, &ke) {
+		return false
+	}
+	return ke.IsFatal() || fetchEnding[ke.Code()]
+}

@@ -126,3 +126,40 @@ func TestTopicInfo_HasPartition(t *testing.T) {
 		})
 	}
 }
+
+// A fetch ends at once on errors no retry mends, each with a client answer
+// (not 504 after the deadline); transient ones are waited out.
+func TestEndsFetch(t *testing.T) {
+	tests := []struct {
+		err    error
+		ends   bool
+		status int
+	}{
+		{ck.NewError(ck.ErrTopicAuthorizationFailed, "Broker: Topic authorization failed", false), true, 403},
+		{ck.NewError(ck.ErrGroupAuthorizationFailed, "Broker: Group authorization failed", false), true, 403},
+		{ck.NewError(ck.ErrClusterAuthorizationFailed, "Broker: Cluster authorization failed", false), true, 403},
+		{ck.NewError(ck.ErrUnknownTopicOrPart, "Broker: Unknown topic or partition", false), true, 404},
+		{ck.NewError(ck.ErrUnknownPartition, "Local: Unknown partition", false), true, 404},
+		{ck.NewError(ck.ErrUnknownTopic, "Local: Unknown topic", false), true, 404},
+		{fmt.Errorf("orders-1: %w", ck.NewError(ck.ErrOffsetOutOfRange, "Broker: Offset out of range", false)), true, 416},
+		{ck.NewError(ck.ErrAutoOffsetReset, "offset reset", false), true, 416},
+		{ck.NewError(ck.ErrFail, "fatal", true), true, 500},
+		{ck.NewError(ck.ErrTransport, "Local: Broker transport failure", false), false, 0},
+		{ck.NewError(ck.ErrAllBrokersDown, "Local: All broker connections are down", false), false, 0},
+		{ck.NewError(ck.ErrNotLeaderForPartition, "Broker: Not leader for partition", false), false, 0},
+		{ck.NewError(ck.ErrLeaderNotAvailable, "Broker: Leader not available", false), false, 0},
+		{context.DeadlineExceeded, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.err.Error(), func(t *testing.T) {
+			if got := EndsFetch(tt.err); got != tt.ends {
+				t.Fatalf("EndsFetch = %v, want %v", got, tt.ends)
+			}
+			if tt.ends {
+				if e := ClientError(tt.err); e.Status != tt.status {
+					t.Errorf("ClientError status %d, want %d", e.Status, tt.status)
+				}
+			}
+		})
+	}
+}

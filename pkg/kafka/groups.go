@@ -28,13 +28,7 @@ type GroupMember struct {
 	InstanceID string // "": a dynamic member
 	ClientID   string
 	Host       string
-	Assignment []GroupPartition
-}
-
-// GroupPartition names a partition of a topic in the group endpoints.
-type GroupPartition struct {
-	Topic     string
-	Partition int32
+	Assignment []TopicPartition
 }
 
 // GroupOffset is an offset committed by a consumer group.
@@ -130,7 +124,7 @@ func toGroup(d *ck.ConsumerGroupDescription) Group {
 		gm := GroupMember{ConsumerID: m.ConsumerID, InstanceID: m.GroupInstanceID, ClientID: m.ClientID, Host: m.Host}
 		for _, tp := range m.Assignment.TopicPartitions {
 			if tp.Topic != nil {
-				gm.Assignment = append(gm.Assignment, GroupPartition{Topic: *tp.Topic, Partition: tp.Partition})
+				gm.Assignment = append(gm.Assignment, TopicPartition{Topic: *tp.Topic, Partition: tp.Partition})
 			}
 		}
 		g.Members = append(g.Members, gm)
@@ -234,41 +228,4 @@ func (c *Client) CommitGroupOffsets(ctx context.Context, group string, offsets [
 		}
 	}
 	return nil
-}
-
-// LogEndOffsets returns the log end offset (high watermark) of each
-// partition, asked of the partition leaders in one admin ListOffsets call:
-// it needs no consumer handle and honours the request deadline, where
-// QueryWatermarkOffsets asks one partition at a time and blocks.
-func (c *Client) LogEndOffsets(ctx context.Context, parts []GroupPartition) (map[GroupPartition]int64, error) {
-	out := make(map[GroupPartition]int64, len(parts))
-	if len(parts) == 0 {
-		return out, nil
-	}
-	req := make(map[ck.TopicPartition]ck.OffsetSpec, len(parts))
-	for i := range parts {
-		req[ck.TopicPartition{Topic: &parts[i].Topic, Partition: parts[i].Partition}] = ck.LatestOffsetSpec
-	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	res, err := c.admin.ListOffsets(ctx, req, ck.SetAdminRequestTimeout(c.opts.RequestTimeout))
-	if err != nil {
-		return nil, err
-	}
-	// The result's keys hold their own topic pointers: match by value.
-	for tp, info := range res.ResultInfos {
-		if tp.Topic == nil {
-			continue
-		}
-		if info.Error.Code() != ck.ErrNoError {
-			return nil, info.Error
-		}
-		out[GroupPartition{Topic: *tp.Topic, Partition: tp.Partition}] = int64(info.Offset)
-	}
-	for _, p := range parts {
-		if _, ok := out[p]; !ok {
-			return nil, fmt.Errorf("list offsets: no answer for %s/%d", p.Topic, p.Partition)
-		}
-	}
-	return out, nil
 }

@@ -53,9 +53,19 @@ type TopicInfo struct {
 	Internal          bool
 	ReplicationFactor int
 	Partitions        []PartitionInfo
-	// MaxMessageBytes is the topic's max.message.bytes: the largest record
-	// batch the broker accepts for it. 0 when unknown.
+	// Configs are the topic's configs, sorted by name, described once per
+	// load of the topic and cached with it. Topic fills them; Topics does
+	// not (TopicConfigs describes many topics' configs at once).
+	Configs []ConfigEntry
+	// MaxMessageBytes is the topic's max.message.bytes (from Configs): the
+	// largest record batch the broker accepts for it. 0 when unknown.
 	MaxMessageBytes int
+}
+
+// TopicPartition names a partition of a topic.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
 }
 
 // PartitionInfo describes a partition.

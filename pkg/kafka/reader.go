@@ -68,12 +68,18 @@ func (e *RangeError) Unwrap() error {
 }
 
 // Read returns records of one partition. It keeps no state between calls:
-// a pooled consumer is assigned the partition at the start offset, polled
-// until the page is full, the log ends or MaxWait passes, then unassigned.
-// The whole read takes at most max(MaxWait, the request timeout).
+// the partition's range (and the timestamp's offset) are looked up with
+// ListOffsets, then a pooled consumer is assigned the partition at the start
+// offset, polled until the page is full, the log ends or MaxWait passes, and
+// unassigned. The whole read takes at most max(MaxWait, the request timeout).
 func (c *Client) Read(ctx context.Context, req ReadRequest) (ReadResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, max(req.MaxWait, c.opts.RequestTimeout))
 	defer cancel()
+	// The lookups need no consumer: a read holds one only while it fetches.
+	res, start, err := startOffset(ctx, c, &req)
+	if err != nil {
+		return ReadResult{}, err
+	}
 	cons, err := c.readers.get(ctx)
 	if err != nil {
 		return ReadResult{}, err
@@ -81,10 +87,6 @@ func (c *Client) Read(ctx context.Context, req ReadRequest) (ReadResult, error) 
 	healthy := true
 	defer func() { c.readers.put(cons, healthy) }()
 
-	res, start, err := c.startOffset(ctx, cons, &req)
-	if err != nil {
-		return ReadResult{}, err
-	}
 	tp := ck.TopicPartition{Topic: &req.Topic, Partition: req.Partition, Offset: ck.Offset(start)}
 	if err := cons.Assign([]ck.TopicPartition{tp}); err != nil {
 		return ReadResult{}, err
@@ -99,37 +101,36 @@ func (c *Client) Read(ctx context.Context, req ReadRequest) (ReadResult, error) 
 	return res, nil
 }
 
-// startOffset learns the partition's range and resolves the request's start
-// to an offset in it.
-func (c *Client) startOffset(ctx context.Context, cons *ck.Consumer, req *ReadRequest) (ReadResult, int64, error) {
-	low, high, err := cons.QueryWatermarkOffsets(req.Topic, req.Partition, remainingMs(ctx, c.opts.RequestTimeout))
+// startOffset learns the partition's range (and, for a timestamp, its
+// offset) in one round of concurrent ListOffsets calls, and resolves the
+// request's start to an offset in the range.
+func startOffset(ctx context.Context, l OffsetLister, req *ReadRequest) (ReadResult, int64, error) {
+	tp := TopicPartition{Topic: req.Topic, Partition: req.Partition}
+	specs := []OffsetSpec{Earliest, Latest}
+	if !req.Timestamp.IsZero() {
+		specs = append(specs, AtTime(req.Timestamp))
+	}
+	got, err := listEach(ctx, l, []TopicPartition{tp}, specs...)
 	if err != nil {
 		return ReadResult{}, 0, err
 	}
-	res := ReadResult{LogStartOffset: low, HighWatermark: high}
+	low, high := got[0][tp], got[1][tp]
 	start := req.Offset
 	switch {
 	case !req.Timestamp.IsZero():
-		tp := ck.TopicPartition{Topic: &req.Topic, Partition: req.Partition, Offset: ck.Offset(req.Timestamp.UnixMilli())}
-		out, err := cons.OffsetsForTimes([]ck.TopicPartition{tp}, remainingMs(ctx, c.opts.RequestTimeout))
-		if err != nil {
-			return res, 0, err
-		}
-		if len(out) != 1 {
-			return res, 0, fmt.Errorf("offsets for times of %s-%d: %d answers", req.Topic, req.Partition, len(out))
-		}
-		if out[0].Error != nil {
-			return res, 0, out[0].Error
-		}
-		start = int64(out[0].Offset)
-		if start < 0 { // no record at or after the timestamp
+		start = got[2][tp]
+		if start == NoOffset { // no record at or after the timestamp
 			start = high
 		}
+		// Asked at the same time as the high watermark: a record produced
+		// meanwhile may be the one found.
+		high = max(high, start)
 	case start == OffsetEarliest:
 		start = low
 	case start == OffsetLatest:
 		start = high
 	}
+	res := ReadResult{LogStartOffset: low, HighWatermark: high}
 	if start < low || start > high {
 		return res, 0, &RangeError{Topic: req.Topic, Partition: req.Partition, Offset: start, LogStartOffset: low, HighWatermark: high}
 	}
@@ -162,7 +163,7 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 		switch e := ev.(type) {
 		case *ck.Message:
 			if e.TopicPartition.Error != nil {
-				return c.readError(ctx, cons, req, res, e.TopicPartition.Error)
+				return c.readError(ctx, req, res, e.TopicPartition.Error)
 			}
 			if !sameTP(e.TopicPartition, req) || int64(e.TopicPartition.Offset) < res.NextOffset {
 				continue // left over from an earlier assignment
@@ -171,6 +172,7 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 				continue // the page is full
 			}
 			res.NextOffset = int64(e.TopicPartition.Offset) + 1
+			// The high watermark the fetch responses carried (no request).
 			if _, high, err := cons.GetWatermarkOffsets(req.Topic, req.Partition); err == nil && high > res.HighWatermark {
 				res.HighWatermark = high
 			}
@@ -192,9 +194,9 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 		case ck.Error:
 			// librdkafka retries transient errors (a broker connection lost,
 			// perhaps while the consumer sat idle in the pool) itself; the
-			// deadline bounds the wait. Only these end the read.
-			if e.IsFatal() || e.Code() == ck.ErrOffsetOutOfRange || e.Code() == ck.ErrAutoOffsetReset {
-				return c.readError(ctx, cons, req, res, e)
+			// deadline bounds the wait. The others end the read at once.
+			if EndsFetch(e) {
+				return c.readError(ctx, req, res, e)
 			}
 			c.log.Debug("reader error, retried by the client", zap.Error(e))
 		}
@@ -207,12 +209,12 @@ func (c *Client) poll(ctx context.Context, cons *ck.Consumer, req *ReadRequest, 
 // readError turns a consumer error into the read's error: an offset that
 // fell out of the log (retention ran between the check and the fetch) is a
 // RangeError with the current range.
-func (c *Client) readError(ctx context.Context, cons *ck.Consumer, req *ReadRequest, res *ReadResult, err error) error {
+func (c *Client) readError(ctx context.Context, req *ReadRequest, res *ReadResult, err error) error {
 	var ke ck.Error
 	if errors.As(err, &ke) && (ke.Code() == ck.ErrOffsetOutOfRange || ke.Code() == ck.ErrAutoOffsetReset) {
-		low, high, qerr := cons.QueryWatermarkOffsets(req.Topic, req.Partition, remainingMs(ctx, c.opts.RequestTimeout))
-		if qerr == nil {
-			return &RangeError{Topic: req.Topic, Partition: req.Partition, Offset: res.NextOffset, LogStartOffset: low, HighWatermark: high}
+		tp := TopicPartition{Topic: req.Topic, Partition: req.Partition}
+		if w, werr := Watermarks(ctx, c, []TopicPartition{tp}); werr == nil {
+			return &RangeError{Topic: req.Topic, Partition: req.Partition, Offset: res.NextOffset, LogStartOffset: w[tp].Low, HighWatermark: w[tp].High}
 		}
 	}
 	return err
@@ -261,12 +263,4 @@ func pollSlice(ctx context.Context, waitUntil time.Time, waiting bool) int {
 		d = min(d, time.Until(waitUntil))
 	}
 	return max(int(d.Milliseconds()), 1)
-}
-
-// remainingMs is the time left for one Kafka call, in ms.
-func remainingMs(ctx context.Context, limit time.Duration) int {
-	if dl, ok := ctx.Deadline(); ok {
-		limit = min(limit, time.Until(dl))
-	}
-	return max(int(limit.Milliseconds()), 1)
 }

@@ -98,14 +98,6 @@ type replicaData struct {
 	Broker      related  `json:"broker"`
 }
 
-func (l Links) broker(cid string, id int32) string {
-	return l.cluster(cid) + "/brokers/" + strconv.Itoa(int(id))
-}
-
-func (l Links) partition(cid, topic string, p int32) string {
-	return l.topic(cid, topic) + "/partitions/" + strconv.Itoa(int(p))
-}
-
 func (l Links) brokerData(cid string, b Broker) brokerData {
 	self := l.broker(cid, b.ID)
 	d := brokerData{
@@ -124,7 +116,7 @@ func (l Links) brokerData(cid string, b Broker) brokerData {
 
 // BrokerList renders GET /clusters/{id}/brokers.
 func (l Links) BrokerList(cid string, bs []Broker) ([]byte, error) {
-	out := list[brokerData]{Kind: "KafkaBrokerList", Metadata: collectionMetadata{Self: l.cluster(cid) + "/brokers"}, Data: []brokerData{}}
+	out := list[brokerData]{Kind: "KafkaBrokerList", Metadata: collectionMetadata{Self: l.brokers(cid)}, Data: []brokerData{}}
 	for _, b := range bs {
 		out.Data = append(out.Data, l.brokerData(cid, b))
 	}
@@ -153,14 +145,14 @@ func configBody(kind, self string, rn *string, cid string, c *Config) configData
 
 func (l Links) brokerConfigData(cid string, c *BrokerConfig) configData {
 	id := strconv.Itoa(int(c.BrokerID))
-	d := configBody("KafkaBrokerConfig", l.broker(cid, c.BrokerID)+"/configs/"+c.Name,
+	d := configBody("KafkaBrokerConfig", l.brokerConfig(cid, c.BrokerID, c.Name),
 		crn("kafka", cid, "broker", id, "config", c.Name), cid, &c.Config)
 	d.BrokerID = &c.BrokerID
 	return d
 }
 
 func (l Links) topicConfigData(cid string, c *TopicConfig) configData {
-	d := configBody("KafkaTopicConfig", l.topic(cid, c.Topic)+"/configs/"+c.Name,
+	d := configBody("KafkaTopicConfig", l.topicConfig(cid, c.Topic, c.Name),
 		crn("kafka", cid, "topic", c.Topic, "config", c.Name), cid, &c.Config)
 	d.TopicName = &c.Topic
 	return d
@@ -169,9 +161,9 @@ func (l Links) topicConfigData(cid string, c *TopicConfig) configData {
 // BrokerConfigList renders the configs of one broker (broker >= 0) or of all
 // brokers (broker < 0: GET /brokers/-/configs).
 func (l Links) BrokerConfigList(cid string, broker int32, cs []BrokerConfig) ([]byte, error) {
-	self := l.cluster(cid) + "/brokers/-/configs"
+	self := l.brokers(cid) + "/-/configs"
 	if broker >= 0 {
-		self = l.broker(cid, broker) + "/configs"
+		self = l.brokerConfigs(cid, broker)
 	}
 	out := list[configData]{Kind: "KafkaBrokerConfigList", Metadata: collectionMetadata{Self: self}, Data: []configData{}}
 	for i := range cs {
@@ -188,9 +180,9 @@ func (l Links) BrokerConfig(cid string, c BrokerConfig) ([]byte, error) {
 // TopicConfigList renders the configs of one topic, or of all topics (topic
 // "": GET /topics/-/configs).
 func (l Links) TopicConfigList(cid, topic string, cs []TopicConfig) ([]byte, error) {
-	self := l.cluster(cid) + "/topics/-/configs"
+	self := l.topics(cid) + "/-/configs"
 	if topic != "" {
-		self = l.topic(cid, topic) + "/configs"
+		self = l.topicConfigs(cid, topic)
 	}
 	out := list[configData]{Kind: "KafkaTopicConfigList", Metadata: collectionMetadata{Self: self}, Data: []configData{}}
 	for i := range cs {
@@ -228,7 +220,7 @@ func (l Links) replicaData(cid, topic string, p int32, r Replica) replicaData {
 	return replicaData{
 		Kind: "KafkaReplica",
 		Metadata: metadata{
-			Self:         l.partition(cid, topic, p) + "/replicas/" + b,
+			Self:         l.replica(cid, topic, p, r.Broker),
 			ResourceName: crn("kafka", cid, "topic", topic, "partition", strconv.Itoa(int(p)), "replica", b),
 		},
 		ClusterID: cid, TopicName: topic, PartitionID: p, BrokerID: r.Broker,
@@ -239,7 +231,7 @@ func (l Links) replicaData(cid, topic string, p int32, r Replica) replicaData {
 
 // ReplicaList renders GET /partitions/{partition_id}/replicas.
 func (l Links) ReplicaList(cid, topic string, p int32, rs []Replica) ([]byte, error) {
-	out := list[replicaData]{Kind: "KafkaReplicaList", Metadata: collectionMetadata{Self: l.partition(cid, topic, p) + "/replicas"}, Data: []replicaData{}}
+	out := list[replicaData]{Kind: "KafkaReplicaList", Metadata: collectionMetadata{Self: l.replicas(cid, topic, p)}, Data: []replicaData{}}
 	for _, r := range rs {
 		out.Data = append(out.Data, l.replicaData(cid, topic, p, r))
 	}
@@ -250,6 +242,3 @@ func (l Links) ReplicaList(cid, topic string, p int32, rs []Replica) ([]byte, er
 func (l Links) Replica(cid, topic string, p int32, r Replica) ([]byte, error) {
 	return json.Marshal(l.replicaData(cid, topic, p, r))
 }
-
-// TopicSelf is the URL of a topic resource (the Location of a created topic).
-func (l Links) TopicSelf(cid, topic string) string { return l.topic(cid, topic) }

@@ -102,7 +102,24 @@ type lagSummaryData struct {
 	MaxLagPartition   related  `json:"max_lag_partition"`
 }
 
-func (l Links) group(cid, g string) string { return l.cluster(cid) + "/consumer-groups/" + g }
+// coordinator links a group's coordinator. The schema requires the link;
+// when Kafka did not say which broker coordinates the group, it is the
+// cluster's brokers, not a /brokers/-1 that does not exist.
+func (l Links) coordinator(cid string, b int32) string {
+	if b < 0 {
+		return l.brokers(cid)
+	}
+	return l.broker(cid, b)
+}
+
+// maxLagConsumer links the consumer of the largest lag, or, when no member
+// has its partition, the group's consumers (the schema requires the link).
+func (l Links) maxLagConsumer(cid string, m ConsumerLag) string {
+	if m.ConsumerID == "" {
+		return l.consumers(cid, m.GroupID)
+	}
+	return l.consumer(cid, m.GroupID, m.ConsumerID)
+}
 
 func optional(s string) *string {
 	if s == "" {
@@ -122,14 +139,14 @@ func (l Links) consumerGroupData(cid string, g ConsumerGroup) consumerGroupData 
 		PartitionAssignor: g.PartitionAssignor,
 		State:             g.State,
 		Type:              g.Type,
-		Coordinator:       related{l.cluster(cid) + "/brokers/" + strconv.Itoa(int(g.Coordinator))},
+		Coordinator:       related{l.coordinator(cid, g.Coordinator)},
 		Consumers:         related{self + "/consumers"},
 		LagSummary:        related{self + "/lag-summary"},
 	}
 }
 
 func (l Links) consumerData(cid string, c Consumer) consumerData {
-	self := l.group(cid, c.GroupID) + "/consumers/" + c.ConsumerID
+	self := l.consumer(cid, c.GroupID, c.ConsumerID)
 	return consumerData{
 		Kind:            "KafkaConsumer",
 		Metadata:        metadata{Self: self, ResourceName: crn("kafka", cid, "consumer-group", c.GroupID, "consumer", c.ConsumerID)},
@@ -147,7 +164,7 @@ func (l Links) consumerLagData(cid string, g ConsumerLag) consumerLagData {
 	return consumerLagData{
 		Kind: "KafkaConsumerLag",
 		Metadata: metadata{
-			Self:         l.group(cid, g.GroupID) + "/lags/" + g.Topic + "/partitions/" + p,
+			Self:         l.lag(cid, g.GroupID, g.Topic, g.Partition),
 			ResourceName: crn("kafka", cid, "consumer-group", g.GroupID, "lag", g.Topic, "partition", p),
 		},
 		ClusterID:       cid,
@@ -165,7 +182,7 @@ func (l Links) consumerLagData(cid string, g ConsumerLag) consumerLagData {
 
 // ConsumerGroupList renders GET /clusters/{id}/consumer-groups.
 func (l Links) ConsumerGroupList(cid string, gs []ConsumerGroup) ([]byte, error) {
-	out := list[consumerGroupData]{Kind: "KafkaConsumerGroupList", Metadata: collectionMetadata{Self: l.cluster(cid) + "/consumer-groups"}, Data: []consumerGroupData{}}
+	out := list[consumerGroupData]{Kind: "KafkaConsumerGroupList", Metadata: collectionMetadata{Self: l.groups(cid)}, Data: []consumerGroupData{}}
 	for _, g := range gs {
 		out.Data = append(out.Data, l.consumerGroupData(cid, g))
 	}
@@ -179,7 +196,7 @@ func (l Links) ConsumerGroup(cid string, g ConsumerGroup) ([]byte, error) {
 
 // ConsumerList renders GET .../consumer-groups/{group}/consumers.
 func (l Links) ConsumerList(cid, group string, cs []Consumer) ([]byte, error) {
-	out := list[consumerData]{Kind: "KafkaConsumerList", Metadata: collectionMetadata{Self: l.group(cid, group) + "/consumers"}, Data: []consumerData{}}
+	out := list[consumerData]{Kind: "KafkaConsumerList", Metadata: collectionMetadata{Self: l.consumers(cid, group)}, Data: []consumerData{}}
 	for _, c := range cs {
 		out.Data = append(out.Data, l.consumerData(cid, c))
 	}
@@ -222,7 +239,7 @@ func (l Links) LagSummary(cid string, s LagSummary) ([]byte, error) {
 		MaxLagPartitionID: m.Partition,
 		MaxLag:            m.Lag,
 		TotalLag:          s.TotalLag,
-		MaxLagConsumer:    related{self + "/consumers/" + m.ConsumerID},
-		MaxLagPartition:   related{l.topic(cid, m.Topic) + "/partitions/" + strconv.Itoa(int(m.Partition))},
+		MaxLagConsumer:    related{l.maxLagConsumer(cid, m)},
+		MaxLagPartition:   related{l.partition(cid, m.Topic, m.Partition)},
 	})
 }

@@ -34,7 +34,7 @@ type groupOffsetsData struct {
 func (l Links) GroupOffsets(cid, group, topic string, offsets []GroupOffset) ([]byte, error) {
 	out := groupOffsetsData{
 		Kind:            "KafkaConsumerGroupOffsets",
-		Metadata:        metadata{Self: l.group(cid, group) + "/offsets/" + topic},
+		Metadata:        metadata{Self: l.groupOffsets(cid, group, topic)},
 		ClusterID:       cid,
 		ConsumerGroupID: group,
 		TopicName:       topic,

@@ -174,7 +174,7 @@ var v3Types = map[string]string{FormatBinary: "BINARY", FormatJSON: "JSON", Form
 // values have the types of the v3 produce request; a record not in the asked
 // format fails the answer with 406.
 func (l Links) RecordList(p *RecordPage, format string, query url.Values) ([]byte, error) {
-	path := l.topic(p.ClusterID, p.Topic) + "/partitions/" + strconv.Itoa(int(p.Partition)) + "/records"
+	path := l.partition(p.ClusterID, p.Topic, p.Partition) + "/records"
 	next := url.Values{}
 	for k, v := range query {
 		if k != "timestamp" {

@@ -8,25 +8,6 @@ import (
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
 
-// Links builds the absolute URLs v3 resources carry, from the caller's scheme,
-// host and path prefix, so links work through whatever hostname the client used.
-type Links struct {
-	Base string // e.g. "http://127.0.0.1:8080/kafka/v3"
-}
-
-// NewLinks returns links rooted at scheme://authority+prefix.
-func NewLinks(scheme, authority, prefix string) Links {
-	if scheme == "" {
-		scheme = "http"
-	}
-	return Links{Base: scheme + "://" + authority + prefix}
-}
-
-func (l Links) cluster(id string) string { return l.Base + "/clusters/" + id }
-func (l Links) topic(cid, t string) string {
-	return l.cluster(cid) + "/topics/" + t
-}
-
 type metadata struct {
 	Self         string  `json:"self"`
 	ResourceName *string `json:"resource_name,omitempty"`
@@ -126,7 +107,7 @@ func (l Links) clusterData(c Cluster) clusterData {
 		PartitionReassignments: related{self + "/topics/-/partitions/-/reassignment"},
 	}
 	if c.ControllerID >= 0 {
-		d.Controller = &related{self + "/brokers/" + strconv.Itoa(int(c.ControllerID))}
+		d.Controller = &related{l.broker(c.ID, c.ControllerID)}
 	}
 	return d
 }
@@ -149,7 +130,7 @@ func (l Links) topicData(cid string, t Topic) topicData {
 
 func (l Links) partitionData(cid, topic string, p Partition) partitionData {
 	id := strconv.Itoa(int(p.ID))
-	self := l.topic(cid, topic) + "/partitions/" + id
+	self := l.partition(cid, topic, p.ID)
 	d := partitionData{
 		Kind:         "KafkaPartition",
 		Metadata:     metadata{Self: self, ResourceName: crn("kafka", cid, "topic", topic, "partition", id)},
@@ -160,7 +141,7 @@ func (l Links) partitionData(cid, topic string, p Partition) partitionData {
 		Reassignment: related{self + "/reassignment"},
 	}
 	if p.Leader >= 0 {
-		d.Leader = &related{self + "/replicas/" + strconv.Itoa(int(p.Leader))}
+		d.Leader = &related{l.replica(cid, topic, p.ID, p.Leader)}
 	}
 	return d
 }
@@ -179,7 +160,7 @@ func (l Links) Cluster(c Cluster) ([]byte, error) { return json.Marshal(l.cluste
 
 // TopicList renders GET /clusters/{id}/topics.
 func (l Links) TopicList(cid string, ts []Topic) ([]byte, error) {
-	out := list[topicData]{Kind: "KafkaTopicList", Metadata: collectionMetadata{Self: l.cluster(cid) + "/topics"}, Data: []topicData{}}
+	out := list[topicData]{Kind: "KafkaTopicList", Metadata: collectionMetadata{Self: l.topics(cid)}, Data: []topicData{}}
 	for _, t := range ts {
 		out.Data = append(out.Data, l.topicData(cid, t))
 	}
@@ -191,7 +172,7 @@ func (l Links) Topic(cid string, t Topic) ([]byte, error) { return json.Marshal(
 
 // PartitionList renders GET /clusters/{id}/topics/{name}/partitions.
 func (l Links) PartitionList(cid string, t Topic) ([]byte, error) {
-	out := list[partitionData]{Kind: "KafkaPartitionList", Metadata: collectionMetadata{Self: l.topic(cid, t.Name) + "/partitions"}, Data: []partitionData{}}
+	out := list[partitionData]{Kind: "KafkaPartitionList", Metadata: collectionMetadata{Self: l.partitions(cid, t.Name)}, Data: []partitionData{}}
 	for _, p := range t.Partitions {
 		out.Data = append(out.Data, l.partitionData(cid, t.Name, p))
 	}
