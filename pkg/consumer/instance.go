@@ -185,14 +185,16 @@ func (i *Instance) Subscription(ctx context.Context, by time.Time) (topics []str
 }
 
 // Poll returns the records available until by (see kafka.Consumer.Poll).
-func (i *Instance) Poll(ctx context.Context, by time.Time, maxBytes, maxRecords int) ([]kafka.Record, error) {
+// accept, if not nil, decides each record before it is consumed: a refused
+// first record is the poll's error and consumes nothing.
+func (i *Instance) Poll(ctx context.Context, by time.Time, maxBytes, maxRecords int, accept func(*kafka.Record) error) ([]kafka.Record, error) {
 	var recs []kafka.Record
 	err := i.do(ctx, by, func() error {
 		if i.mode == modeNone {
 			return ErrNoTopics
 		}
 		var err error
-		recs, err = i.k.Poll(ctx, max(time.Until(by), 0), maxBytes, maxRecords)
+		recs, err = i.k.Poll(ctx, max(time.Until(by), 0), maxBytes, maxRecords, accept)
 		return clientError(err)
 	})
 	return recs, err

@@ -27,7 +27,7 @@ type Kafka interface {
 	Assign(parts []kafka.ConsumerPartition) error
 	Unassign() error
 	Assignment() ([]kafka.ConsumerPartition, error)
-	Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int) ([]kafka.Record, error)
+	Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int, accept func(*kafka.Record) error) ([]kafka.Record, error)
 	Commit(offsets []kafka.ConsumerOffset) error
 	Seek(offsets []kafka.ConsumerOffset) error
 	Close() error

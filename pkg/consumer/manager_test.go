@@ -48,7 +48,7 @@ func (f *fakeKafka) isClosed() bool {
 	return f.closed
 }
 
-func (f *fakeKafka) Poll(ctx context.Context, _ time.Duration, _, _ int) ([]kafka.Record, error) {
+func (f *fakeKafka) Poll(ctx context.Context, _ time.Duration, _, _ int, _ func(*kafka.Record) error) ([]kafka.Record, error) {
 	if f.pollStarted != nil {
 		close(f.pollStarted)
 		<-f.release
@@ -136,7 +136,7 @@ func TestDeleteClosesAndForgets(t *testing.T) {
 		t.Errorf("second delete: %v", err)
 	}
 	// A request holding the instance from before the delete sees it gone.
-	if _, err := inst.Poll(context.Background(), soon(), 100, 10); status(err) != 404 {
+	if _, err := inst.Poll(context.Background(), soon(), 100, 10, nil); status(err) != 404 {
 		t.Errorf("poll of a deleted instance: %v", err)
 	}
 }
@@ -173,7 +173,7 @@ func TestBusyInstanceDoesNotExpire(t *testing.T) {
 	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := inst.Poll(context.Background(), soon(), 100, 10)
+		_, err := inst.Poll(context.Background(), soon(), 100, 10, nil)
 		done <- err
 	}()
 	<-f.pollStarted
@@ -198,12 +198,12 @@ func TestConcurrentRequestsWaitOrGiveUp(t *testing.T) {
 	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := inst.Poll(context.Background(), soon(), 100, 10)
+		_, err := inst.Poll(context.Background(), soon(), 100, 10, nil)
 		done <- err
 	}()
 	<-f.pollStarted
 	// A second request whose budget is already spent does not wait.
-	if _, err := inst.Poll(context.Background(), time.Now(), 100, 10); !errors.Is(err, ErrBusy) {
+	if _, err := inst.Poll(context.Background(), time.Now(), 100, 10, nil); !errors.Is(err, ErrBusy) {
 		t.Errorf("second poll: %v, want ErrBusy", err)
 	}
 	close(f.release)
@@ -212,7 +212,7 @@ func TestConcurrentRequestsWaitOrGiveUp(t *testing.T) {
 	}
 	f.pollStarted = nil
 	// Once the first is done the instance serves again.
-	if _, err := inst.Poll(context.Background(), soon(), 100, 10); err != nil {
+	if _, err := inst.Poll(context.Background(), soon(), 100, 10, nil); err != nil {
 		t.Errorf("poll after the first finished: %v", err)
 	}
 }
@@ -221,7 +221,7 @@ func TestSubscriptionConflicts(t *testing.T) {
 	m, _, _ := newTestManager(t, 10)
 	inst, _ := m.Create("g", "a", Settings{})
 	ctx := context.Background()
-	if _, err := inst.Poll(ctx, soon(), 100, 10); status(err) != 409 {
+	if _, err := inst.Poll(ctx, soon(), 100, 10, nil); status(err) != 409 {
 		t.Errorf("poll before subscribing: %v, want 409", err)
 	}
 	if err := inst.Subscribe(ctx, soon(), []string{"t"}, ""); err != nil {

@@ -263,7 +263,16 @@ func (ci consumerCall) poll(ctx context.Context) *Response {
 	if q.MaxBytes != nil && *q.MaxBytes < int64(maxBytes) {
 		maxBytes = int(*q.MaxBytes)
 	}
-	recs, err := ci.inst.Poll(ctx, time.Now().Add(wait), maxBytes, lim.MaxRecords)
+	// A record the instance's format cannot carry is refused before it is
+	// consumed: the poll answers 406 and the record stays for an instance
+	// that can carry it.
+	format := ci.inst.Format
+	accept := func(r *kafka.Record) error {
+		return kafkarest.CheckV2Record(format, &kafkarest.ConsumedRecord{
+			Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
+		})
+	}
+	recs, err := ci.inst.Poll(ctx, time.Now().Add(wait), maxBytes, lim.MaxRecords, accept)
 	if err != nil {
 		return ci.fail(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,10 +53,25 @@ func (f *consumersFake) Seek(o []kafka.ConsumerOffset) error {
 	return nil
 }
 func (f *consumersFake) Close() error { f.closed = true; return nil }
-func (f *consumersFake) Poll(_ context.Context, _ time.Duration, maxBytes, _ int) ([]kafka.Record, error) {
+// Poll hands out its records up to the first that accept refuses, as
+// kafka.Consumer does: a refused record stays, and a refused first record
+// is the poll's error.
+func (f *consumersFake) Poll(_ context.Context, _ time.Duration, maxBytes, _ int, accept func(*kafka.Record) error) ([]kafka.Record, error) {
 	f.maxBytes = maxBytes
-	r := f.records
-	f.records = nil
+	n := 0
+	for ; n < len(f.records); n++ {
+		if accept == nil {
+			continue
+		}
+		if err := accept(&f.records[n]); err != nil {
+			if n == 0 {
+				return nil, err
+			}
+			break
+		}
+	}
+	r := f.records[:n:n]
+	f.records = f.records[n:]
 	return r, nil
 }
 
@@ -223,5 +239,21 @@ func TestConsumersBadBodies(t *testing.T) {
 	}
 	if f := e.fakes["x"]; f.topics != nil || f.assigned != nil || f.seeks != nil {
 		t.Errorf("bad bodies changed the consumer: %+v", f)
+	}
+}
+
+func TestConsumersRecordNotInFormatIsNotConsumed(t *testing.T) {
+	e := consumersNewEnv(t)
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "c", "format": "json"}`, nil), http.StatusOK)
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/subscription", `{"topics": ["orders"]}`, nil), http.StatusNoContent)
+	f := e.fakes["c"]
+	f.records = []kafka.Record{{Topic: "orders", Offset: 3, Value: []byte("not json")}}
+	resp := e.call(t, "GET", "/consumers/g/instances/c/records", "", nil)
+	consumersWant(t, resp, http.StatusNotAcceptable)
+	if _, msg := errorBody(t, resp); !strings.Contains(msg, "format binary") {
+		t.Errorf("406 message %q does not say how to read the record", msg)
+	}
+	if len(f.records) != 1 {
+		t.Errorf("the record the answer could not carry was consumed")
 	}
 }
