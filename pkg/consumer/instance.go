@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 )
 
@@ -33,6 +34,7 @@ type Instance struct {
 	// RequestTimeout is the poll wait when a poll names none (0: none chosen).
 	RequestTimeout time.Duration
 
+	owner    identity.Principal // who created it: the only principal it serves
 	m        *Manager
 	k        Kafka
 	sem      chan struct{} // held by the request being served
@@ -184,20 +186,59 @@ func (i *Instance) Subscription(ctx context.Context, by time.Time) (topics []str
 	return topics, parts, err
 }
 
+// PollOptions bound a poll and decide what it may return.
+type PollOptions struct {
+	MaxBytes, MaxRecords int
+	// Allow, if not nil, is asked before polling about what the instance
+	// reads now: the topics of its subscription (for a pattern, the pattern
+	// and the topics of its assignment) or of its assignment. Its error ends
+	// the poll, which then consumes nothing.
+	Allow func(topics []string, pattern string) error
+	// Accept, if not nil, decides each record before it is consumed: a
+	// refused first record is the poll's error and consumes nothing; a later
+	// one is left for the next poll.
+	Accept func(*kafka.Record) error
+}
+
 // Poll returns the records available until by (see kafka.Consumer.Poll).
-// accept, if not nil, decides each record before it is consumed: a refused
-// first record is the poll's error and consumes nothing.
-func (i *Instance) Poll(ctx context.Context, by time.Time, maxBytes, maxRecords int, accept func(*kafka.Record) error) ([]kafka.Record, error) {
+func (i *Instance) Poll(ctx context.Context, by time.Time, o PollOptions) ([]kafka.Record, error) {
 	var recs []kafka.Record
 	err := i.do(ctx, by, func() error {
 		if i.mode == modeNone {
 			return ErrNoTopics
 		}
+		if o.Allow != nil {
+			topics := i.topics
+			if i.mode != modeTopics {
+				assigned, err := i.k.Assignment()
+				if err != nil {
+					return clientError(err)
+				}
+				topics = assignedTopics(assigned)
+			}
+			if err := o.Allow(topics, i.pattern); err != nil {
+				return err
+			}
+		}
 		var err error
-		recs, err = i.k.Poll(ctx, max(time.Until(by), 0), maxBytes, maxRecords, accept)
+		recs, err = i.k.Poll(ctx, max(time.Until(by), 0), o.MaxBytes, o.MaxRecords, o.Accept)
 		return clientError(err)
 	})
 	return recs, err
+}
+
+// assignedTopics is the distinct topics of partitions, sorted.
+func assignedTopics(parts []kafka.ConsumerPartition) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range parts {
+		if !seen[p.Topic] {
+			seen[p.Topic] = true
+			out = append(out, p.Topic)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Commit commits offsets, or with none the offsets after the records

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/metrics"
 )
@@ -66,7 +67,10 @@ type Settings struct {
 	Format string
 	// RequestTimeout is the poll wait when a poll names none (0: the gateway's default).
 	RequestTimeout time.Duration
-	Kafka          kafka.ConsumerSettings
+	// Owner is the principal creating the instance: the only one that may
+	// use it. Any other is told the instance does not exist.
+	Owner identity.Principal
+	Kafka kafka.ConsumerSettings
 }
 
 type key struct{ group, name string }
@@ -107,7 +111,7 @@ func (m *Manager) Create(group, name string, s Settings) (*Instance, error) {
 	}
 	inst := &Instance{
 		Group: group, Name: name, Format: s.Format, RequestTimeout: s.RequestTimeout,
-		m: m, k: kc, sem: make(chan struct{}, 1),
+		owner: s.Owner, m: m, k: kc, sem: make(chan struct{}, 1),
 	}
 	inst.touch()
 	m.mu.Lock()
@@ -122,7 +126,7 @@ func (m *Manager) Create(group, name string, s Settings) (*Instance, error) {
 		return nil, err
 	}
 	m.opts.Log.Info("consumer instance created", zap.String("group", group), zap.String("instance", name),
-		zap.String("format", s.Format))
+		zap.String("format", s.Format), zap.String("owner_type", s.Owner.Type), zap.String("owner_id", s.Owner.ID))
 	return inst, nil
 }
 
@@ -149,12 +153,14 @@ func (m *Manager) roomLocked(k key) error {
 	return nil
 }
 
-// Get returns an instance and marks it used.
-func (m *Manager) Get(group, name string) (*Instance, error) {
+// Get returns the instance that owner created and marks it used. Another
+// principal's instance is ErrNotFound, as an unknown one, so that instance
+// names do not leak across principals.
+func (m *Manager) Get(group, name string, owner identity.Principal) (*Instance, error) {
 	m.mu.Lock()
 	inst := m.instances[key{group, name}]
 	m.mu.Unlock()
-	if inst == nil {
+	if inst == nil || inst.owner != owner {
 		return nil, ErrNotFound
 	}
 	inst.touch()
@@ -163,8 +169,9 @@ func (m *Manager) Get(group, name string) (*Instance, error) {
 
 // Delete closes an instance: it leaves its group, committing first if it
 // auto-commits. It waits for a request the instance is serving to finish.
-func (m *Manager) Delete(group, name string) error {
-	inst := m.remove(key{group, name}, nil)
+// Only the principal that created it may delete it (ErrNotFound otherwise).
+func (m *Manager) Delete(group, name string, owner identity.Principal) error {
+	inst := m.remove(key{group, name}, func(i *Instance) bool { return i.owner == owner })
 	if inst == nil {
 		return ErrNotFound
 	}

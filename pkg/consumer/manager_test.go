@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 )
 
@@ -20,6 +21,7 @@ type fakeKafka struct {
 	seeks    []kafka.ConsumerOffset
 	commits  [][]kafka.ConsumerOffset
 	closed   bool
+	polls    int
 	// pollStarted, when set, is closed once Poll runs; Poll then waits for release.
 	pollStarted, release chan struct{}
 }
@@ -49,6 +51,7 @@ func (f *fakeKafka) isClosed() bool {
 }
 
 func (f *fakeKafka) Poll(ctx context.Context, _ time.Duration, _, _ int, _ func(*kafka.Record) error) ([]kafka.Record, error) {
+	f.polls++
 	if f.pollStarted != nil {
 		close(f.pollStarted)
 		<-f.release
@@ -88,6 +91,9 @@ func status(err error) int {
 	return 0
 }
 
+// nobody is the owner of instances created without one.
+var nobody identity.Principal
+
 func soon() time.Time { return time.Now().Add(5 * time.Second) }
 
 func TestCreateNamesAndLimits(t *testing.T) {
@@ -111,7 +117,7 @@ func TestCreateNamesAndLimits(t *testing.T) {
 	if _, err := m.Create("g", "", Settings{}); status(err) != 503 {
 		t.Errorf("over max_instances: %v, want 503", err)
 	}
-	if err := m.Delete("other", "a"); err != nil {
+	if err := m.Delete("other", "a", nobody); err != nil {
 		t.Fatal(err)
 	}
 	gen, err := m.Create("g", "", Settings{})
@@ -123,20 +129,20 @@ func TestCreateNamesAndLimits(t *testing.T) {
 func TestDeleteClosesAndForgets(t *testing.T) {
 	m, _, fakes := newTestManager(t, 10)
 	inst, _ := m.Create("g", "a", Settings{})
-	if err := m.Delete("g", "a"); err != nil {
+	if err := m.Delete("g", "a", nobody); err != nil {
 		t.Fatal(err)
 	}
 	if !fakes["a"].closed {
 		t.Error("the Kafka consumer was not closed")
 	}
-	if _, err := m.Get("g", "a"); status(err) != 404 {
+	if _, err := m.Get("g", "a", nobody); status(err) != 404 {
 		t.Errorf("get after delete: %v", err)
 	}
-	if err := m.Delete("g", "a"); status(err) != 404 {
+	if err := m.Delete("g", "a", nobody); status(err) != 404 {
 		t.Errorf("second delete: %v", err)
 	}
 	// A request holding the instance from before the delete sees it gone.
-	if _, err := inst.Poll(context.Background(), soon(), 100, 10, nil); status(err) != 404 {
+	if _, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); status(err) != 404 {
 		t.Errorf("poll of a deleted instance: %v", err)
 	}
 }
@@ -147,7 +153,7 @@ func TestIdleInstancesExpire(t *testing.T) {
 	m.Create("g", "used", Settings{})
 
 	clk.add(50 * time.Second)
-	if _, err := m.Get("g", "used"); err != nil { // a request keeps it alive
+	if _, err := m.Get("g", "used", nobody); err != nil { // a request keeps it alive
 		t.Fatal(err)
 	}
 	clk.add(20 * time.Second) // idle: 70 s unused; used: 20 s
@@ -157,7 +163,7 @@ func TestIdleInstancesExpire(t *testing.T) {
 	if !fakes["idle"].closed || fakes["used"].closed {
 		t.Errorf("closed: idle %v, used %v", fakes["idle"].closed, fakes["used"].closed)
 	}
-	if _, err := m.Get("g", "idle"); status(err) != 404 {
+	if _, err := m.Get("g", "idle", nobody); status(err) != 404 {
 		t.Errorf("expired instance: %v, want 404", err)
 	}
 	if m.Len() != 1 {
@@ -173,7 +179,7 @@ func TestBusyInstanceDoesNotExpire(t *testing.T) {
 	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := inst.Poll(context.Background(), soon(), 100, 10, nil)
+		_, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
 		done <- err
 	}()
 	<-f.pollStarted
@@ -198,12 +204,12 @@ func TestConcurrentRequestsWaitOrGiveUp(t *testing.T) {
 	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := inst.Poll(context.Background(), soon(), 100, 10, nil)
+		_, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
 		done <- err
 	}()
 	<-f.pollStarted
 	// A second request whose budget is already spent does not wait.
-	if _, err := inst.Poll(context.Background(), time.Now(), 100, 10, nil); !errors.Is(err, ErrBusy) {
+	if _, err := inst.Poll(context.Background(), time.Now(), PollOptions{MaxBytes: 100, MaxRecords: 10}); !errors.Is(err, ErrBusy) {
 		t.Errorf("second poll: %v, want ErrBusy", err)
 	}
 	close(f.release)
@@ -212,7 +218,7 @@ func TestConcurrentRequestsWaitOrGiveUp(t *testing.T) {
 	}
 	f.pollStarted = nil
 	// Once the first is done the instance serves again.
-	if _, err := inst.Poll(context.Background(), soon(), 100, 10, nil); err != nil {
+	if _, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); err != nil {
 		t.Errorf("poll after the first finished: %v", err)
 	}
 }
@@ -221,7 +227,7 @@ func TestSubscriptionConflicts(t *testing.T) {
 	m, _, _ := newTestManager(t, 10)
 	inst, _ := m.Create("g", "a", Settings{})
 	ctx := context.Background()
-	if _, err := inst.Poll(ctx, soon(), 100, 10, nil); status(err) != 409 {
+	if _, err := inst.Poll(ctx, soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); status(err) != 409 {
 		t.Errorf("poll before subscribing: %v, want 409", err)
 	}
 	if err := inst.Subscribe(ctx, soon(), []string{"t"}, ""); err != nil {
@@ -281,5 +287,62 @@ func TestCloseClosesAllAndRefusesNew(t *testing.T) {
 	}
 	if _, err := m.Create("g", "c", Settings{}); status(err) != 503 {
 		t.Errorf("create after close: %v", err)
+	}
+}
+
+func TestInstancesServeOnlyTheirCreator(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	alice := identity.Principal{Type: identity.TypeAPIKey, ID: "alice"}
+	bob := identity.Principal{Type: identity.TypeAPIKey, ID: "bob"}
+	anon := identity.Anonymous
+	if _, err := m.Create("g", "a", Settings{Owner: alice}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []identity.Principal{bob, anon, {Type: identity.TypeAnonymous, ID: "alice"}} {
+		if _, err := m.Get("g", "a", p); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%+v got alice's instance: %v, want ErrNotFound", p, err)
+		}
+		if err := m.Delete("g", "a", p); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%+v deleted alice's instance: %v, want ErrNotFound", p, err)
+		}
+	}
+	if fakes["a"].isClosed() || m.Len() != 1 {
+		t.Fatal("another principal's delete closed the instance")
+	}
+	if _, err := m.Get("g", "a", alice); err != nil {
+		t.Errorf("alice's own instance: %v", err)
+	}
+	// The name is taken whoever asks: creating it again is 409 for anyone.
+	if _, err := m.Create("g", "a", Settings{Owner: bob}); !errors.Is(err, ErrExists) {
+		t.Errorf("bob creating alice's name: %v, want ErrExists", err)
+	}
+}
+
+func TestPollAsksAboutWhatTheInstanceReadsFirst(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	ctx := context.Background()
+	f := fakes["a"]
+	f.records = []kafka.Record{{Topic: "t", Offset: 1}}
+	inst.Assign(ctx, soon(), []kafka.ConsumerPartition{{Topic: "u", Partition: 1}, {Topic: "t", Partition: 0}, {Topic: "u", Partition: 0}})
+	denied := errors.New("denied")
+	var asked []string
+	o := PollOptions{MaxBytes: 100, MaxRecords: 10, Allow: func(topics []string, pattern string) error {
+		asked = append([]string(nil), topics...)
+		return denied
+	}}
+	if recs, err := inst.Poll(ctx, soon(), o); !errors.Is(err, denied) || recs != nil || f.polls != 0 {
+		t.Fatalf("Poll = %v, %v after %d Kafka polls; want the denial before polling", recs, err, f.polls)
+	}
+	if len(asked) != 2 || asked[0] != "t" || asked[1] != "u" {
+		t.Errorf("asked about %v, want [t u]", asked)
+	}
+
+	inst.Unsubscribe(ctx, soon())
+	inst.Subscribe(ctx, soon(), []string{"v", "w"}, "")
+	o.Allow = func(topics []string, pattern string) error { asked = topics; return denied }
+	inst.Poll(ctx, soon(), o)
+	if len(asked) != 2 || asked[0] != "v" || asked[1] != "w" {
+		t.Errorf("asked about %v for a subscription to [v w]", asked)
 	}
 }
