@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"sync/atomic"
@@ -39,12 +40,17 @@ type Instance struct {
 	k        Kafka
 	sem      chan struct{} // held by the request being served
 	lastUsed atomic.Int64  // unix nanoseconds
+	gone     atomic.Bool   // removed from the manager: later requests see ErrNotFound
 
 	// Guarded by sem.
 	mode    mode
 	topics  []string
 	pattern string
 	closed  bool
+	// detached, when set, is a Kafka call its request stopped waiting for
+	// (a commit past the request's deadline): the instance stays held until
+	// it ends, so the consumer is never used by two calls at once.
+	detached <-chan struct{}
 }
 
 func (i *Instance) touch() { i.lastUsed.Store(i.m.opts.Now().UnixNano()) }
@@ -52,7 +58,8 @@ func (i *Instance) touch() { i.lastUsed.Store(i.m.opts.Now().UnixNano()) }
 func (i *Instance) idleSince(cutoff time.Time) bool { return i.lastUsed.Load() < cutoff.UnixNano() }
 
 // do runs fn holding the instance. It waits for a request being served until
-// by, then gives up with ErrBusy, so no request waits past its own budget.
+// by or ctx's end, then gives up with ErrBusy, so no request waits past
+// its own budget.
 func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error {
 	if !i.tryAcquire() {
 		t := time.NewTimer(time.Until(by))
@@ -65,11 +72,23 @@ func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error 
 			return ErrBusy.Wrap(ctx.Err())
 		}
 	}
-	defer func() { i.touch(); <-i.sem }()
-	if i.closed { // deleted or expired while we waited
+	defer i.release()
+	if i.closed || i.gone.Load() { // deleted or expired while we waited
 		return ErrNotFound
 	}
 	return fn()
+}
+
+// release lets the next request have the instance, or, when a Kafka call
+// was detached from its request, once that call ends.
+func (i *Instance) release() {
+	i.touch()
+	if d := i.detached; d != nil {
+		i.detached = nil
+		go func() { <-d; i.touch(); <-i.sem }()
+		return
+	}
+	<-i.sem
 }
 
 // tryAcquire takes the instance if no request holds it.
@@ -80,6 +99,21 @@ func (i *Instance) tryAcquire() bool {
 	default:
 		return false
 	}
+}
+
+// closeAsync closes the instance in the background once no request holds it
+// (held: the caller holds it already) and returns a channel closed when the
+// consumer has left its group and is freed.
+func (i *Instance) closeAsync(why string, held bool) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if !held {
+			i.sem <- struct{}{}
+		}
+		i.close(why)
+	}()
+	return done
 }
 
 // close closes the Kafka consumer. The caller holds sem.
@@ -242,13 +276,35 @@ func assignedTopics(parts []kafka.ConsumerPartition) []string {
 }
 
 // Commit commits offsets, or with none the offsets after the records
-// returned so far.
+// returned so far. Kafka's commit is synchronous and cannot be cancelled:
+// when ctx's deadline passes first, Commit answers ErrCommitTimeout (the
+// commit may or may not be applied) and the instance stays held until the
+// commit ends.
 func (i *Instance) Commit(ctx context.Context, by time.Time, offsets []kafka.ConsumerOffset) error {
 	return i.do(ctx, by, func() error {
 		if len(offsets) == 0 && i.mode == modeNone {
 			return nil // nothing consumed
 		}
-		return clientError(i.k.Commit(offsets))
+		done := make(chan error, 1)
+		go func() { done <- i.k.Commit(offsets) }()
+		select {
+		case err := <-done:
+			return clientError(err)
+		case <-ctx.Done():
+		}
+		ended := make(chan struct{})
+		i.detached = ended
+		log := i.m.opts.Log
+		go func() {
+			defer close(ended)
+			err := <-done
+			log.Info("a commit ended after its request stopped waiting", zap.String("group", i.Group),
+				zap.String("instance", i.Name), zap.NamedError("result", err))
+		}()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return ErrCommitTimeout.Wrap(ctx.Err())
+		}
+		return ctx.Err()
 	})
 }
 

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
@@ -22,6 +25,9 @@ type fakeKafka struct {
 	commits  [][]kafka.ConsumerOffset
 	closed   bool
 	polls    int
+	// closedCh is closed when Close returns; Close first waits for
+	// closeRelease, and Commit for commitRelease, when they are set.
+	closedCh, closeRelease, commitRelease chan struct{}
 	// pollStarted, when set, is closed once Poll runs; Poll then waits for release.
 	pollStarted, release chan struct{}
 }
@@ -33,15 +39,46 @@ func (f *fakeKafka) Assign(p []kafka.ConsumerPartition) error       { f.assigned
 func (f *fakeKafka) Unassign() error                                { f.assigned = nil; return nil }
 func (f *fakeKafka) Assignment() ([]kafka.ConsumerPartition, error) { return f.assigned, nil }
 func (f *fakeKafka) Commit(o []kafka.ConsumerOffset) error {
+	if f.commitRelease != nil {
+		<-f.commitRelease
+	}
 	f.commits = append(f.commits, o)
 	return nil
 }
 func (f *fakeKafka) Seek(o []kafka.ConsumerOffset) error { f.seeks = append(f.seeks, o...); return nil }
 func (f *fakeKafka) Close() error {
+	if f.closeRelease != nil {
+		<-f.closeRelease
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
+	close(f.closedCh)
 	return nil
+}
+
+// waitClosed waits for the instance's consumer to be closed (in the
+// background); it fails the test if that does not happen within 5s.
+func (f *fakeKafka) waitClosed(t *testing.T) {
+	t.Helper()
+	select {
+	case <-f.closedCh:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Kafka consumer was never closed")
+	}
+}
+
+// returnsSoon fails the test if fn does not return within 5s: fn must not
+// wait for a Kafka call that never ends.
+func returnsSoon(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s waited for a Kafka call that does not end", what)
+	}
 }
 
 func (f *fakeKafka) isClosed() bool {
@@ -74,7 +111,7 @@ func newTestManager(t *testing.T, max int) (*Manager, *clock, map[string]*fakeKa
 	fakes := map[string]*fakeKafka{}
 	m := New(Options{
 		Open: func(s kafka.ConsumerSettings) (Kafka, error) {
-			f := &fakeKafka{settings: s}
+			f := &fakeKafka{settings: s, closedCh: make(chan struct{})}
 			fakes[s.ClientID] = f
 			return f, nil
 		},
@@ -132,9 +169,7 @@ func TestDeleteClosesAndForgets(t *testing.T) {
 	if err := m.Delete("g", "a", nobody); err != nil {
 		t.Fatal(err)
 	}
-	if !fakes["a"].closed {
-		t.Error("the Kafka consumer was not closed")
-	}
+	fakes["a"].waitClosed(t)
 	if _, err := m.Get("g", "a", nobody); status(err) != 404 {
 		t.Errorf("get after delete: %v", err)
 	}
@@ -281,8 +316,8 @@ func TestCloseClosesAllAndRefusesNew(t *testing.T) {
 	m, _, fakes := newTestManager(t, 10)
 	m.Create("g", "a", Settings{})
 	m.Create("h", "b", Settings{})
-	m.Close()
-	if !fakes["a"].closed || !fakes["b"].closed {
+	m.Close(time.Minute)
+	if !fakes["a"].isClosed() || !fakes["b"].isClosed() {
 		t.Error("not every instance was closed")
 	}
 	if _, err := m.Create("g", "c", Settings{}); status(err) != 503 {
@@ -344,5 +379,94 @@ func TestPollAsksAboutWhatTheInstanceReadsFirst(t *testing.T) {
 	inst.Poll(ctx, soon(), o)
 	if len(asked) != 2 || asked[0] != "v" || asked[1] != "w" {
 		t.Errorf("asked about %v for a subscription to [v w]", asked)
+	}
+}
+
+func TestDeleteDoesNotWaitForKafka(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	owner := identity.Principal{Type: identity.TypeAPIKey, ID: "alice"}
+	inst, _ := m.Create("g", "a", Settings{Owner: owner})
+	ctx := context.Background()
+	inst.Assign(ctx, soon(), []kafka.ConsumerPartition{{Topic: "t"}})
+	f := fakes["a"]
+	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
+	f.closeRelease = make(chan struct{})
+	polled := make(chan error)
+	go func() {
+		_, err := inst.Poll(ctx, soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
+		polled <- err
+	}()
+	<-f.pollStarted
+	// The instance is serving a poll, and leaving the group will hang.
+	returnsSoon(t, "Delete", func() {
+		if err := m.Delete("g", "a", owner); err != nil {
+			t.Errorf("delete: %v", err)
+		}
+	})
+	if _, err := m.Get("g", "a", owner); !errors.Is(err, ErrNotFound) {
+		t.Errorf("get after delete: %v, want ErrNotFound", err)
+	}
+	if m.Len() != 0 {
+		t.Errorf("%d instances after delete", m.Len())
+	}
+	close(f.release)
+	if err := <-polled; err != nil {
+		t.Errorf("the poll being served: %v", err)
+	}
+	if f.isClosed() {
+		t.Error("closed before Kafka let it")
+	}
+	close(f.closeRelease)
+	f.waitClosed(t)
+}
+
+func TestCommitIsBoundedByTheRequest(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t"}})
+	f := fakes["a"]
+	f.commitRelease = make(chan struct{})
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	var err error
+	returnsSoon(t, "Commit", func() { err = inst.Commit(ctx, soon(), nil) })
+	if status(err) != 504 {
+		t.Fatalf("commit past its deadline: %v, want 504", err)
+	}
+	// The commit still runs: the instance is not used by another call meanwhile.
+	if _, err := inst.Poll(context.Background(), time.Now(), PollOptions{MaxBytes: 100, MaxRecords: 10}); !errors.Is(err, ErrBusy) {
+		t.Errorf("poll during the detached commit: %v, want ErrBusy", err)
+	}
+	close(f.commitRelease)
+	if _, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); err != nil {
+		t.Errorf("poll once the commit ended: %v", err)
+	}
+	if len(f.commits) != 1 {
+		t.Errorf("%d commits", len(f.commits))
+	}
+}
+
+func TestCloseIsBoundedAndLogsWhatDidNotClose(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	m, _, fakes := newTestManager(t, 10)
+	m.opts.Log = zap.New(core)
+	m.Create("g", "slow", Settings{})
+	m.Create("g", "fast", Settings{})
+	m.Create("g", "deleted", Settings{})
+	fakes["slow"].closeRelease = make(chan struct{})
+	fakes["deleted"].closeRelease = make(chan struct{})
+	defer close(fakes["slow"].closeRelease)
+	defer close(fakes["deleted"].closeRelease)
+	m.Delete("g", "deleted", nobody)
+	returnsSoon(t, "Close", func() { m.Close(10 * time.Millisecond) })
+	if !fakes["fast"].isClosed() {
+		t.Error("the instance that could close was not closed")
+	}
+	var named []string
+	for _, e := range logs.All() {
+		named = append(named, e.ContextMap()["instance"].(string))
+	}
+	if len(named) != 1 || named[0] != "slow" {
+		t.Errorf("warned about %v, want [slow]", named)
 	}
 }

@@ -192,8 +192,12 @@ func (ci consumerCall) subscription(ctx context.Context) *Response {
 
 // commit commits the offsets of the body, or without any the offsets after
 // the records polled so far. Committing offsets of a topic needs READ on it,
-// as Kafka's ACLs require.
+// as Kafka's ACLs require. The commit is bounded as a read is (reads.max_wait
+// plus a margin from the request's start): past that the answer is 504, and
+// the commit may still be applied.
 func (ci consumerCall) commit(ctx context.Context, body []byte) *Response {
+	ctx, cancel := context.WithDeadline(ctx, ci.start.Add(ci.g.opts.Reads.MaxWait+readMargin))
+	defer cancel()
 	offsets, err := kafkarest.ParseOffsets(body, true)
 	if err != nil {
 		return ci.fail(err)

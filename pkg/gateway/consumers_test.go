@@ -28,7 +28,16 @@ type consumersFake struct {
 	commits  [][]kafka.ConsumerOffset
 	seeks    []kafka.ConsumerOffset
 	maxBytes int
-	closed   bool
+	closed   chan struct{} // closed by Close, which may run in the background
+}
+
+func (f *consumersFake) isClosed() bool {
+	select {
+	case <-f.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 func (f *consumersFake) Subscribe(t []string) error {
@@ -52,7 +61,7 @@ func (f *consumersFake) Seek(o []kafka.ConsumerOffset) error {
 	f.seeks = append(f.seeks, o...)
 	return nil
 }
-func (f *consumersFake) Close() error { f.closed = true; return nil }
+func (f *consumersFake) Close() error { close(f.closed); return nil }
 
 // Poll hands out its records up to the first that accept refuses, as
 // kafka.Consumer does: a refused record stays, and a refused first record
@@ -90,7 +99,7 @@ func consumersNewEnv(t *testing.T) *consumersEnv {
 	e := &consumersEnv{policy: &fakePolicy{}, fakes: map[string]*consumersFake{}}
 	m := consumer.New(consumer.Options{
 		Open: func(s kafka.ConsumerSettings) (consumer.Kafka, error) {
-			f := &consumersFake{settings: s}
+			f := &consumersFake{settings: s, closed: make(chan struct{})}
 			e.fakes[s.ClientID] = f
 			return f, nil
 		},
@@ -196,7 +205,9 @@ func TestConsumersCreatePollCommit(t *testing.T) {
 	}
 
 	consumersWant(t, e.call(t, "DELETE", "/consumers/g1/instances/c", "", nil), http.StatusNoContent)
-	if !f.closed {
+	select { // closed in the background
+	case <-f.closed:
+	case <-time.After(5 * time.Second):
 		t.Error("delete did not close the consumer")
 	}
 	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/subscription", "", nil), http.StatusNotFound)
@@ -297,7 +308,7 @@ func TestConsumersInstanceServesOnlyItsCreator(t *testing.T) {
 			t.Errorf("another principal's %s %s: %d %s, want the unknown instance's 404 %s", c.method, path, resp.Status, resp.Body, unknown.Body)
 		}
 	}
-	if len(f.records) != 1 || f.commits != nil || f.seeks != nil || f.closed || len(f.topics) != 1 || f.topics[0] != "orders" {
+	if len(f.records) != 1 || f.commits != nil || f.seeks != nil || f.isClosed() || len(f.topics) != 1 || f.topics[0] != "orders" {
 		t.Errorf("another principal changed the instance: %+v", f)
 	}
 	// Its creator still has it.
