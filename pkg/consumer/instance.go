@@ -58,8 +58,9 @@ func (i *Instance) touch() { i.lastUsed.Store(i.m.opts.Now().UnixNano()) }
 func (i *Instance) idleSince(cutoff time.Time) bool { return i.lastUsed.Load() < cutoff.UnixNano() }
 
 // do runs fn holding the instance. It waits for a request being served until
-// by or ctx's end, then gives up with ErrBusy, so no request waits past
-// its own budget.
+// by or ctx's deadline, then gives up with ErrBusy, so no request waits past
+// its own budget. A cancelled request (the client went away) is not a
+// conflict: it gets ctx's error.
 func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error {
 	if !i.tryAcquire() {
 		t := time.NewTimer(time.Until(by))
@@ -69,7 +70,10 @@ func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error 
 		case <-t.C:
 			return ErrBusy
 		case <-ctx.Done():
-			return ErrBusy.Wrap(ctx.Err())
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ErrBusy.Wrap(ctx.Err())
+			}
+			return ctx.Err()
 		}
 	}
 	defer i.release()

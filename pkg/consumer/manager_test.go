@@ -446,6 +446,33 @@ func TestCommitIsBoundedByTheRequest(t *testing.T) {
 	}
 }
 
+func TestCancelledWaitIsNotAConflict(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t"}})
+	f := fakes["a"]
+	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		_, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
+		done <- err
+	}()
+	<-f.pollStarted
+	defer func() { close(f.release); <-done }()
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := inst.Unsubscribe(cancelled, soon())
+	if !errors.Is(err, context.Canceled) || status(err) == 409 {
+		t.Errorf("a cancelled wait: %v, want context.Canceled and no 409", err)
+	}
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	if err := inst.Unsubscribe(expired, soon()); status(err) != 409 {
+		t.Errorf("a wait past the request's deadline: %v, want 409 busy", err)
+	}
+}
+
 func TestCloseIsBoundedAndLogsWhatDidNotClose(t *testing.T) {
 	core, logs := observer.New(zap.WarnLevel)
 	m, _, fakes := newTestManager(t, 10)
