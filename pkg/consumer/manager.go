@@ -47,7 +47,7 @@ var (
 	// time limit. Kafka may still apply it.
 	ErrCommitTimeout = apierr.New(http.StatusGatewayTimeout, 504,
 		"The commit did not finish within the request's time limit; it may or may not have been applied. Commit again, or check the group's committed offsets.")
-	ErrClosing  = apierr.New(http.StatusServiceUnavailable, 503, "topicgate is shutting down and accepts no new consumer instances.").
+	ErrClosing = apierr.New(http.StatusServiceUnavailable, 503, "topicgate is shutting down and accepts no new consumer instances.").
 			WithRetryAfter(time.Second)
 )
 
