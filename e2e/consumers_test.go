@@ -293,3 +293,42 @@ func TestConsumersBadInput(t *testing.T) {
 		t.Errorf("an allowed pattern answered %d: %s", r.Status, r.Body)
 	}
 }
+
+// An instance serves only the principal that created it: to another, even
+// one allowed on the group, it does not exist, with the very answer an
+// unknown instance gets.
+func TestConsumersInstanceBelongsToItsCreator(t *testing.T) {
+	topic, group := "consumers-owner", "consumers-owner-group"
+	createTopics(t, stack.TopicSpec{Name: topic, Partitions: 1})
+	path := consumersCreate(t, group, `{"name": "mine", "format": "binary"}`)
+	consumersNoContent(t, "POST", path+"/subscription", `{"topics": ["`+topic+`"]}`)
+
+	unknown := as(t, "admin", "GET", "/consumers/"+group+"/instances/nobody/subscription", "", "")
+	wantError(t, unknown, http.StatusNotFound, 404)
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", path + "/subscription", ""},
+		{"GET", path + "/records", ""},
+		{"POST", path + "/offsets", ""},
+		{"POST", path + "/positions/beginning", `{"partitions": [{"topic": "` + topic + `", "partition": 0}]}`},
+		{"DELETE", path + "/subscription", ""},
+		{"DELETE", path, ""},
+	} {
+		ct := ""
+		if c.body != "" {
+			ct = consumersV2
+		}
+		r := as(t, "admin", c.method, c.path, ct, c.body)
+		wantError(t, r, http.StatusNotFound, 404)
+		if string(r.Body) != string(unknown.Body) {
+			t.Errorf("admin %s %s: %s, want the unknown instance's answer %s", c.method, c.path, r.Body, unknown.Body)
+		}
+	}
+	// The creator's instance is untouched.
+	var sub struct {
+		Topics []string `json:"topics"`
+	}
+	decodeAs(t, as(t, "writer", "GET", path+"/subscription", "", ""), http.StatusOK, nil, "", &sub)
+	if len(sub.Topics) != 1 || sub.Topics[0] != topic {
+		t.Errorf("the writer's subscription after the admin's requests: %v", sub.Topics)
+	}
+}

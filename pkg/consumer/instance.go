@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 )
 
@@ -33,16 +35,22 @@ type Instance struct {
 	// RequestTimeout is the poll wait when a poll names none (0: none chosen).
 	RequestTimeout time.Duration
 
+	owner    identity.Principal // who created it: the only principal it serves
 	m        *Manager
 	k        Kafka
 	sem      chan struct{} // held by the request being served
 	lastUsed atomic.Int64  // unix nanoseconds
+	gone     atomic.Bool   // removed from the manager: later requests see ErrNotFound
 
 	// Guarded by sem.
 	mode    mode
 	topics  []string
 	pattern string
 	closed  bool
+	// detached, when set, is a Kafka call its request stopped waiting for
+	// (a commit past the request's deadline): the instance stays held until
+	// it ends, so the consumer is never used by two calls at once.
+	detached <-chan struct{}
 }
 
 func (i *Instance) touch() { i.lastUsed.Store(i.m.opts.Now().UnixNano()) }
@@ -50,7 +58,9 @@ func (i *Instance) touch() { i.lastUsed.Store(i.m.opts.Now().UnixNano()) }
 func (i *Instance) idleSince(cutoff time.Time) bool { return i.lastUsed.Load() < cutoff.UnixNano() }
 
 // do runs fn holding the instance. It waits for a request being served until
-// by, then gives up with ErrBusy, so no request waits past its own budget.
+// by or ctx's deadline, then gives up with ErrBusy, so no request waits past
+// its own budget. A cancelled request (the client went away) is not a
+// conflict: it gets ctx's error.
 func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error {
 	if !i.tryAcquire() {
 		t := time.NewTimer(time.Until(by))
@@ -60,14 +70,29 @@ func (i *Instance) do(ctx context.Context, by time.Time, fn func() error) error 
 		case <-t.C:
 			return ErrBusy
 		case <-ctx.Done():
-			return ErrBusy.Wrap(ctx.Err())
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ErrBusy.Wrap(ctx.Err())
+			}
+			return ctx.Err()
 		}
 	}
-	defer func() { i.touch(); <-i.sem }()
-	if i.closed { // deleted or expired while we waited
+	defer i.release()
+	if i.closed || i.gone.Load() { // deleted or expired while we waited
 		return ErrNotFound
 	}
 	return fn()
+}
+
+// release lets the next request have the instance, or, when a Kafka call
+// was detached from its request, once that call ends.
+func (i *Instance) release() {
+	i.touch()
+	if d := i.detached; d != nil {
+		i.detached = nil
+		go func() { <-d; i.touch(); <-i.sem }()
+		return
+	}
+	<-i.sem
 }
 
 // tryAcquire takes the instance if no request holds it.
@@ -78,6 +103,21 @@ func (i *Instance) tryAcquire() bool {
 	default:
 		return false
 	}
+}
+
+// closeAsync closes the instance in the background once no request holds it
+// (held: the caller holds it already) and returns a channel closed when the
+// consumer has left its group and is freed.
+func (i *Instance) closeAsync(why string, held bool) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if !held {
+			i.sem <- struct{}{}
+		}
+		i.close(why)
+	}()
+	return done
 }
 
 // close closes the Kafka consumer. The caller holds sem.
@@ -184,28 +224,91 @@ func (i *Instance) Subscription(ctx context.Context, by time.Time) (topics []str
 	return topics, parts, err
 }
 
+// PollOptions bound a poll and decide what it may return.
+type PollOptions struct {
+	MaxBytes, MaxRecords int
+	// Allow, if not nil, is asked before polling about what the instance
+	// reads now: the topics of its subscription (for a pattern, the pattern
+	// and the topics of its assignment) or of its assignment. Its error ends
+	// the poll, which then consumes nothing.
+	Allow func(topics []string, pattern string) error
+	// Accept, if not nil, decides each record before it is consumed: a
+	// refused first record is the poll's error and consumes nothing; a later
+	// one is left for the next poll.
+	Accept func(*kafka.Record) error
+}
+
 // Poll returns the records available until by (see kafka.Consumer.Poll).
-func (i *Instance) Poll(ctx context.Context, by time.Time, maxBytes, maxRecords int) ([]kafka.Record, error) {
+func (i *Instance) Poll(ctx context.Context, by time.Time, o PollOptions) ([]kafka.Record, error) {
 	var recs []kafka.Record
 	err := i.do(ctx, by, func() error {
 		if i.mode == modeNone {
 			return ErrNoTopics
 		}
+		if o.Allow != nil {
+			topics := i.topics
+			if i.mode != modeTopics {
+				assigned, err := i.k.Assignment()
+				if err != nil {
+					return clientError(err)
+				}
+				topics = assignedTopics(assigned)
+			}
+			if err := o.Allow(topics, i.pattern); err != nil {
+				return err
+			}
+		}
 		var err error
-		recs, err = i.k.Poll(ctx, max(time.Until(by), 0), maxBytes, maxRecords)
+		recs, err = i.k.Poll(ctx, max(time.Until(by), 0), o.MaxBytes, o.MaxRecords, o.Accept)
 		return clientError(err)
 	})
 	return recs, err
 }
 
+// assignedTopics is the distinct topics of partitions, sorted.
+func assignedTopics(parts []kafka.ConsumerPartition) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range parts {
+		if !seen[p.Topic] {
+			seen[p.Topic] = true
+			out = append(out, p.Topic)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Commit commits offsets, or with none the offsets after the records
-// returned so far.
+// returned so far. Kafka's commit is synchronous and cannot be cancelled:
+// when ctx's deadline passes first, Commit answers ErrCommitTimeout (the
+// commit may or may not be applied) and the instance stays held until the
+// commit ends.
 func (i *Instance) Commit(ctx context.Context, by time.Time, offsets []kafka.ConsumerOffset) error {
 	return i.do(ctx, by, func() error {
 		if len(offsets) == 0 && i.mode == modeNone {
 			return nil // nothing consumed
 		}
-		return clientError(i.k.Commit(offsets))
+		done := make(chan error, 1)
+		go func() { done <- i.k.Commit(offsets) }()
+		select {
+		case err := <-done:
+			return clientError(err)
+		case <-ctx.Done():
+		}
+		ended := make(chan struct{})
+		i.detached = ended
+		log := i.m.opts.Log
+		go func() {
+			defer close(ended)
+			err := <-done
+			log.Info("a commit ended after its request stopped waiting", zap.String("group", i.Group),
+				zap.String("instance", i.Name), zap.NamedError("result", err))
+		}()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return ErrCommitTimeout.Wrap(ctx.Err())
+		}
+		return ctx.Err()
 	})
 }
 

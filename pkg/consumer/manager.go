@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/metrics"
 )
@@ -27,7 +28,7 @@ type Kafka interface {
 	Assign(parts []kafka.ConsumerPartition) error
 	Unassign() error
 	Assignment() ([]kafka.ConsumerPartition, error)
-	Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int) ([]kafka.Record, error)
+	Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int, accept func(*kafka.Record) error) ([]kafka.Record, error)
 	Commit(offsets []kafka.ConsumerOffset) error
 	Seek(offsets []kafka.ConsumerOffset) error
 	Close() error
@@ -42,7 +43,11 @@ var (
 	ErrConflict = apierr.New(http.StatusConflict, 409, "Subscriptions to topics, partitions, and patterns are mutually exclusive.")
 	ErrBusy     = apierr.New(http.StatusConflict, 409, "The consumer instance is busy with another request; retry when it has finished.")
 	ErrNoTopics = apierr.New(http.StatusConflict, 409, "The consumer instance is not subscribed to any topic nor assigned any partition.")
-	ErrClosing  = apierr.New(http.StatusServiceUnavailable, 503, "topicgate is shutting down and accepts no new consumer instances.").
+	// ErrCommitTimeout is a commit that did not end within its request's
+	// time limit. Kafka may still apply it.
+	ErrCommitTimeout = apierr.New(http.StatusGatewayTimeout, 504,
+		"The commit did not finish within the request's time limit; it may or may not have been applied. Commit again, or check the group's committed offsets.")
+	ErrClosing = apierr.New(http.StatusServiceUnavailable, 503, "topicgate is shutting down and accepts no new consumer instances.").
 			WithRetryAfter(time.Second)
 )
 
@@ -54,6 +59,9 @@ type Options struct {
 	IdleTimeout time.Duration
 	// MaxInstances bounds the instances of this process.
 	MaxInstances int
+	// CloseTimeout bounds the wait for an instance deleted or expired to
+	// leave its group; one still closing after it is logged (0: 10s).
+	CloseTimeout time.Duration
 	Log          *zap.Logger
 	Metrics      *metrics.Metrics
 	// Now is the clock (tests inject one); nil is time.Now.
@@ -66,7 +74,10 @@ type Settings struct {
 	Format string
 	// RequestTimeout is the poll wait when a poll names none (0: the gateway's default).
 	RequestTimeout time.Duration
-	Kafka          kafka.ConsumerSettings
+	// Owner is the principal creating the instance: the only one that may
+	// use it. Any other is told the instance does not exist.
+	Owner identity.Principal
+	Kafka kafka.ConsumerSettings
 }
 
 type key struct{ group, name string }
@@ -78,6 +89,7 @@ type Manager struct {
 	mu        sync.Mutex
 	instances map[key]*Instance
 	closing   bool
+	bg        sync.WaitGroup // deleted instances closing in the background
 }
 
 // New returns an empty Manager. Run its janitor with Run.
@@ -87,6 +99,9 @@ func New(opts Options) *Manager {
 	}
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
+	}
+	if opts.CloseTimeout <= 0 {
+		opts.CloseTimeout = 10 * time.Second
 	}
 	return &Manager{opts: opts, instances: map[key]*Instance{}}
 }
@@ -107,7 +122,7 @@ func (m *Manager) Create(group, name string, s Settings) (*Instance, error) {
 	}
 	inst := &Instance{
 		Group: group, Name: name, Format: s.Format, RequestTimeout: s.RequestTimeout,
-		m: m, k: kc, sem: make(chan struct{}, 1),
+		owner: s.Owner, m: m, k: kc, sem: make(chan struct{}, 1),
 	}
 	inst.touch()
 	m.mu.Lock()
@@ -122,7 +137,7 @@ func (m *Manager) Create(group, name string, s Settings) (*Instance, error) {
 		return nil, err
 	}
 	m.opts.Log.Info("consumer instance created", zap.String("group", group), zap.String("instance", name),
-		zap.String("format", s.Format))
+		zap.String("format", s.Format), zap.String("owner_type", s.Owner.Type), zap.String("owner_id", s.Owner.ID))
 	return inst, nil
 }
 
@@ -149,33 +164,41 @@ func (m *Manager) roomLocked(k key) error {
 	return nil
 }
 
-// Get returns an instance and marks it used.
-func (m *Manager) Get(group, name string) (*Instance, error) {
+// Get returns the instance that owner created and marks it used. Another
+// principal's instance is ErrNotFound, as an unknown one, so that instance
+// names do not leak across principals.
+func (m *Manager) Get(group, name string, owner identity.Principal) (*Instance, error) {
 	m.mu.Lock()
 	inst := m.instances[key{group, name}]
 	m.mu.Unlock()
-	if inst == nil {
+	if inst == nil || inst.owner != owner {
 		return nil, ErrNotFound
 	}
 	inst.touch()
 	return inst, nil
 }
 
-// Delete closes an instance: it leaves its group, committing first if it
-// auto-commits. It waits for a request the instance is serving to finish.
-func (m *Manager) Delete(group, name string) error {
-	inst := m.remove(key{group, name}, nil)
+// Delete removes an instance at once, so every later request finds none,
+// and closes it in the background: once the request it may be serving ends,
+// it leaves its group, committing first if it auto-commits. Delete does not
+// wait for Kafka. Only the principal that created the instance may delete
+// it (ErrNotFound otherwise).
+func (m *Manager) Delete(group, name string, owner identity.Principal) error {
+	inst := m.remove(key{group, name}, func(i *Instance) bool { return i.owner == owner }, &m.bg)
 	if inst == nil {
 		return ErrNotFound
 	}
-	inst.sem <- struct{}{} // requests are bounded: this waits at most one poll
-	inst.close("deleted")
+	go func() {
+		defer m.bg.Done()
+		m.await(inst, inst.closeAsync("deleted", false), time.Now().Add(m.opts.CloseTimeout))
+	}()
 	return nil
 }
 
 // remove takes an instance out of the table; with check, only if check
-// still holds under the lock.
-func (m *Manager) remove(k key, check func(*Instance) bool) *Instance {
+// still holds under the lock. With bg, it adds one to bg under the lock
+// (before Close can wait on it).
+func (m *Manager) remove(k key, check func(*Instance) bool, bg *sync.WaitGroup) *Instance {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	inst := m.instances[k]
@@ -183,8 +206,27 @@ func (m *Manager) remove(k key, check func(*Instance) bool) *Instance {
 		return nil
 	}
 	delete(m.instances, k)
+	inst.gone.Store(true)
+	if bg != nil {
+		bg.Add(1)
+	}
 	m.opts.Metrics.ConsumerInstances(len(m.instances))
 	return inst
+}
+
+// await waits for an instance to close until by, and logs it if it did not.
+// It reports whether the instance closed.
+func (m *Manager) await(inst *Instance, closed <-chan struct{}, by time.Time) bool {
+	t := time.NewTimer(time.Until(by))
+	defer t.Stop()
+	select {
+	case <-closed:
+		return true
+	case <-t.C:
+		m.opts.Log.Warn("consumer instance did not close in time; it is still closing in the background",
+			zap.String("group", inst.Group), zap.String("instance", inst.Name))
+		return false
+	}
 }
 
 // Expire closes the instances idle since before now-IdleTimeout and not
@@ -204,11 +246,11 @@ func (m *Manager) Expire(now time.Time) int {
 		if !inst.tryAcquire() {
 			continue // serving a request: in use, not idle
 		}
-		if m.remove(key{inst.Group, inst.Name}, func(i *Instance) bool { return i == inst && i.idleSince(cutoff) }) == nil {
+		if m.remove(key{inst.Group, inst.Name}, func(i *Instance) bool { return i == inst && i.idleSince(cutoff) }, nil) == nil {
 			<-inst.sem // used meanwhile
 			continue
 		}
-		inst.close("expired")
+		m.await(inst, inst.closeAsync("expired", true), time.Now().Add(m.opts.CloseTimeout))
 		m.opts.Metrics.ConsumerExpired()
 		n++
 	}
@@ -231,13 +273,18 @@ func (m *Manager) Run(ctx context.Context) {
 }
 
 // Close closes every instance, so each leaves its group now instead of when
-// the group's session times out, and refuses new ones.
-func (m *Manager) Close() {
+// the group's session times out, and refuses new ones. It closes them all at
+// once and waits for them, and for deleted ones still closing, at most
+// budget; the instances still closing then are logged and left to finish in
+// the background.
+func (m *Manager) Close(budget time.Duration) {
+	by := time.Now().Add(budget)
 	m.mu.Lock()
 	m.closing = true
 	all := make([]*Instance, 0, len(m.instances))
 	for k, inst := range m.instances {
 		all = append(all, inst)
+		inst.gone.Store(true)
 		delete(m.instances, k)
 	}
 	m.opts.Metrics.ConsumerInstances(0)
@@ -247,11 +294,18 @@ func (m *Manager) Close() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			inst.sem <- struct{}{}
-			inst.close("shutdown")
+			m.await(inst, inst.closeAsync("shutdown", false), by)
 		}()
 	}
 	wg.Wait()
+	deleted := make(chan struct{})
+	go func() { m.bg.Wait(); close(deleted) }()
+	t := time.NewTimer(time.Until(by))
+	defer t.Stop()
+	select {
+	case <-deleted:
+	case <-t.C: // each deleted instance logs its own overrun
+	}
 }
 
 // Len is the number of instances.

@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/topicgate/topicgate/pkg/apierr"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 )
 
@@ -20,6 +24,10 @@ type fakeKafka struct {
 	seeks    []kafka.ConsumerOffset
 	commits  [][]kafka.ConsumerOffset
 	closed   bool
+	polls    int
+	// closedCh is closed when Close returns; Close first waits for
+	// closeRelease, and Commit for commitRelease, when they are set.
+	closedCh, closeRelease, commitRelease chan struct{}
 	// pollStarted, when set, is closed once Poll runs; Poll then waits for release.
 	pollStarted, release chan struct{}
 }
@@ -31,15 +39,46 @@ func (f *fakeKafka) Assign(p []kafka.ConsumerPartition) error       { f.assigned
 func (f *fakeKafka) Unassign() error                                { f.assigned = nil; return nil }
 func (f *fakeKafka) Assignment() ([]kafka.ConsumerPartition, error) { return f.assigned, nil }
 func (f *fakeKafka) Commit(o []kafka.ConsumerOffset) error {
+	if f.commitRelease != nil {
+		<-f.commitRelease
+	}
 	f.commits = append(f.commits, o)
 	return nil
 }
 func (f *fakeKafka) Seek(o []kafka.ConsumerOffset) error { f.seeks = append(f.seeks, o...); return nil }
 func (f *fakeKafka) Close() error {
+	if f.closeRelease != nil {
+		<-f.closeRelease
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
+	close(f.closedCh)
 	return nil
+}
+
+// waitClosed waits for the instance's consumer to be closed (in the
+// background); it fails the test if that does not happen within 5s.
+func (f *fakeKafka) waitClosed(t *testing.T) {
+	t.Helper()
+	select {
+	case <-f.closedCh:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Kafka consumer was never closed")
+	}
+}
+
+// returnsSoon fails the test if fn does not return within 5s: fn must not
+// wait for a Kafka call that never ends.
+func returnsSoon(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s waited for a Kafka call that does not end", what)
+	}
 }
 
 func (f *fakeKafka) isClosed() bool {
@@ -48,7 +87,8 @@ func (f *fakeKafka) isClosed() bool {
 	return f.closed
 }
 
-func (f *fakeKafka) Poll(ctx context.Context, _ time.Duration, _, _ int) ([]kafka.Record, error) {
+func (f *fakeKafka) Poll(ctx context.Context, _ time.Duration, _, _ int, _ func(*kafka.Record) error) ([]kafka.Record, error) {
+	f.polls++
 	if f.pollStarted != nil {
 		close(f.pollStarted)
 		<-f.release
@@ -71,7 +111,7 @@ func newTestManager(t *testing.T, max int) (*Manager, *clock, map[string]*fakeKa
 	fakes := map[string]*fakeKafka{}
 	m := New(Options{
 		Open: func(s kafka.ConsumerSettings) (Kafka, error) {
-			f := &fakeKafka{settings: s}
+			f := &fakeKafka{settings: s, closedCh: make(chan struct{})}
 			fakes[s.ClientID] = f
 			return f, nil
 		},
@@ -87,6 +127,9 @@ func status(err error) int {
 	}
 	return 0
 }
+
+// nobody is the owner of instances created without one.
+var nobody identity.Principal
 
 func soon() time.Time { return time.Now().Add(5 * time.Second) }
 
@@ -111,7 +154,7 @@ func TestCreateNamesAndLimits(t *testing.T) {
 	if _, err := m.Create("g", "", Settings{}); status(err) != 503 {
 		t.Errorf("over max_instances: %v, want 503", err)
 	}
-	if err := m.Delete("other", "a"); err != nil {
+	if err := m.Delete("other", "a", nobody); err != nil {
 		t.Fatal(err)
 	}
 	gen, err := m.Create("g", "", Settings{})
@@ -123,20 +166,18 @@ func TestCreateNamesAndLimits(t *testing.T) {
 func TestDeleteClosesAndForgets(t *testing.T) {
 	m, _, fakes := newTestManager(t, 10)
 	inst, _ := m.Create("g", "a", Settings{})
-	if err := m.Delete("g", "a"); err != nil {
+	if err := m.Delete("g", "a", nobody); err != nil {
 		t.Fatal(err)
 	}
-	if !fakes["a"].closed {
-		t.Error("the Kafka consumer was not closed")
-	}
-	if _, err := m.Get("g", "a"); status(err) != 404 {
+	fakes["a"].waitClosed(t)
+	if _, err := m.Get("g", "a", nobody); status(err) != 404 {
 		t.Errorf("get after delete: %v", err)
 	}
-	if err := m.Delete("g", "a"); status(err) != 404 {
+	if err := m.Delete("g", "a", nobody); status(err) != 404 {
 		t.Errorf("second delete: %v", err)
 	}
 	// A request holding the instance from before the delete sees it gone.
-	if _, err := inst.Poll(context.Background(), soon(), 100, 10); status(err) != 404 {
+	if _, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); status(err) != 404 {
 		t.Errorf("poll of a deleted instance: %v", err)
 	}
 }
@@ -147,7 +188,7 @@ func TestIdleInstancesExpire(t *testing.T) {
 	m.Create("g", "used", Settings{})
 
 	clk.add(50 * time.Second)
-	if _, err := m.Get("g", "used"); err != nil { // a request keeps it alive
+	if _, err := m.Get("g", "used", nobody); err != nil { // a request keeps it alive
 		t.Fatal(err)
 	}
 	clk.add(20 * time.Second) // idle: 70 s unused; used: 20 s
@@ -157,7 +198,7 @@ func TestIdleInstancesExpire(t *testing.T) {
 	if !fakes["idle"].closed || fakes["used"].closed {
 		t.Errorf("closed: idle %v, used %v", fakes["idle"].closed, fakes["used"].closed)
 	}
-	if _, err := m.Get("g", "idle"); status(err) != 404 {
+	if _, err := m.Get("g", "idle", nobody); status(err) != 404 {
 		t.Errorf("expired instance: %v, want 404", err)
 	}
 	if m.Len() != 1 {
@@ -173,7 +214,7 @@ func TestBusyInstanceDoesNotExpire(t *testing.T) {
 	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := inst.Poll(context.Background(), soon(), 100, 10)
+		_, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
 		done <- err
 	}()
 	<-f.pollStarted
@@ -198,12 +239,12 @@ func TestConcurrentRequestsWaitOrGiveUp(t *testing.T) {
 	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := inst.Poll(context.Background(), soon(), 100, 10)
+		_, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
 		done <- err
 	}()
 	<-f.pollStarted
 	// A second request whose budget is already spent does not wait.
-	if _, err := inst.Poll(context.Background(), time.Now(), 100, 10); !errors.Is(err, ErrBusy) {
+	if _, err := inst.Poll(context.Background(), time.Now(), PollOptions{MaxBytes: 100, MaxRecords: 10}); !errors.Is(err, ErrBusy) {
 		t.Errorf("second poll: %v, want ErrBusy", err)
 	}
 	close(f.release)
@@ -212,7 +253,7 @@ func TestConcurrentRequestsWaitOrGiveUp(t *testing.T) {
 	}
 	f.pollStarted = nil
 	// Once the first is done the instance serves again.
-	if _, err := inst.Poll(context.Background(), soon(), 100, 10); err != nil {
+	if _, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); err != nil {
 		t.Errorf("poll after the first finished: %v", err)
 	}
 }
@@ -221,7 +262,7 @@ func TestSubscriptionConflicts(t *testing.T) {
 	m, _, _ := newTestManager(t, 10)
 	inst, _ := m.Create("g", "a", Settings{})
 	ctx := context.Background()
-	if _, err := inst.Poll(ctx, soon(), 100, 10); status(err) != 409 {
+	if _, err := inst.Poll(ctx, soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); status(err) != 409 {
 		t.Errorf("poll before subscribing: %v, want 409", err)
 	}
 	if err := inst.Subscribe(ctx, soon(), []string{"t"}, ""); err != nil {
@@ -275,11 +316,184 @@ func TestCloseClosesAllAndRefusesNew(t *testing.T) {
 	m, _, fakes := newTestManager(t, 10)
 	m.Create("g", "a", Settings{})
 	m.Create("h", "b", Settings{})
-	m.Close()
-	if !fakes["a"].closed || !fakes["b"].closed {
+	m.Close(time.Minute)
+	if !fakes["a"].isClosed() || !fakes["b"].isClosed() {
 		t.Error("not every instance was closed")
 	}
 	if _, err := m.Create("g", "c", Settings{}); status(err) != 503 {
 		t.Errorf("create after close: %v", err)
+	}
+}
+
+func TestInstancesServeOnlyTheirCreator(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	alice := identity.Principal{Type: identity.TypeAPIKey, ID: "alice"}
+	bob := identity.Principal{Type: identity.TypeAPIKey, ID: "bob"}
+	anon := identity.Anonymous
+	if _, err := m.Create("g", "a", Settings{Owner: alice}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []identity.Principal{bob, anon, {Type: identity.TypeAnonymous, ID: "alice"}} {
+		if _, err := m.Get("g", "a", p); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%+v got alice's instance: %v, want ErrNotFound", p, err)
+		}
+		if err := m.Delete("g", "a", p); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%+v deleted alice's instance: %v, want ErrNotFound", p, err)
+		}
+	}
+	if fakes["a"].isClosed() || m.Len() != 1 {
+		t.Fatal("another principal's delete closed the instance")
+	}
+	if _, err := m.Get("g", "a", alice); err != nil {
+		t.Errorf("alice's own instance: %v", err)
+	}
+	// The name is taken whoever asks: creating it again is 409 for anyone.
+	if _, err := m.Create("g", "a", Settings{Owner: bob}); !errors.Is(err, ErrExists) {
+		t.Errorf("bob creating alice's name: %v, want ErrExists", err)
+	}
+}
+
+func TestPollAsksAboutWhatTheInstanceReadsFirst(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	ctx := context.Background()
+	f := fakes["a"]
+	f.records = []kafka.Record{{Topic: "t", Offset: 1}}
+	inst.Assign(ctx, soon(), []kafka.ConsumerPartition{{Topic: "u", Partition: 1}, {Topic: "t", Partition: 0}, {Topic: "u", Partition: 0}})
+	denied := errors.New("denied")
+	var asked []string
+	o := PollOptions{MaxBytes: 100, MaxRecords: 10, Allow: func(topics []string, pattern string) error {
+		asked = append([]string(nil), topics...)
+		return denied
+	}}
+	if recs, err := inst.Poll(ctx, soon(), o); !errors.Is(err, denied) || recs != nil || f.polls != 0 {
+		t.Fatalf("Poll = %v, %v after %d Kafka polls; want the denial before polling", recs, err, f.polls)
+	}
+	if len(asked) != 2 || asked[0] != "t" || asked[1] != "u" {
+		t.Errorf("asked about %v, want [t u]", asked)
+	}
+
+	inst.Unsubscribe(ctx, soon())
+	inst.Subscribe(ctx, soon(), []string{"v", "w"}, "")
+	o.Allow = func(topics []string, pattern string) error { asked = topics; return denied }
+	inst.Poll(ctx, soon(), o)
+	if len(asked) != 2 || asked[0] != "v" || asked[1] != "w" {
+		t.Errorf("asked about %v for a subscription to [v w]", asked)
+	}
+}
+
+func TestDeleteDoesNotWaitForKafka(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	owner := identity.Principal{Type: identity.TypeAPIKey, ID: "alice"}
+	inst, _ := m.Create("g", "a", Settings{Owner: owner})
+	ctx := context.Background()
+	inst.Assign(ctx, soon(), []kafka.ConsumerPartition{{Topic: "t"}})
+	f := fakes["a"]
+	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
+	f.closeRelease = make(chan struct{})
+	polled := make(chan error)
+	go func() {
+		_, err := inst.Poll(ctx, soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
+		polled <- err
+	}()
+	<-f.pollStarted
+	// The instance is serving a poll, and leaving the group will hang.
+	returnsSoon(t, "Delete", func() {
+		if err := m.Delete("g", "a", owner); err != nil {
+			t.Errorf("delete: %v", err)
+		}
+	})
+	if _, err := m.Get("g", "a", owner); !errors.Is(err, ErrNotFound) {
+		t.Errorf("get after delete: %v, want ErrNotFound", err)
+	}
+	if m.Len() != 0 {
+		t.Errorf("%d instances after delete", m.Len())
+	}
+	close(f.release)
+	if err := <-polled; err != nil {
+		t.Errorf("the poll being served: %v", err)
+	}
+	if f.isClosed() {
+		t.Error("closed before Kafka let it")
+	}
+	close(f.closeRelease)
+	f.waitClosed(t)
+}
+
+func TestCommitIsBoundedByTheRequest(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t"}})
+	f := fakes["a"]
+	f.commitRelease = make(chan struct{})
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	var err error
+	returnsSoon(t, "Commit", func() { err = inst.Commit(ctx, soon(), nil) })
+	if status(err) != 504 {
+		t.Fatalf("commit past its deadline: %v, want 504", err)
+	}
+	// The commit still runs: the instance is not used by another call meanwhile.
+	if _, err := inst.Poll(context.Background(), time.Now(), PollOptions{MaxBytes: 100, MaxRecords: 10}); !errors.Is(err, ErrBusy) {
+		t.Errorf("poll during the detached commit: %v, want ErrBusy", err)
+	}
+	close(f.commitRelease)
+	if _, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10}); err != nil {
+		t.Errorf("poll once the commit ended: %v", err)
+	}
+	if len(f.commits) != 1 {
+		t.Errorf("%d commits", len(f.commits))
+	}
+}
+
+func TestCancelledWaitIsNotAConflict(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t"}})
+	f := fakes["a"]
+	f.pollStarted, f.release = make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		_, err := inst.Poll(context.Background(), soon(), PollOptions{MaxBytes: 100, MaxRecords: 10})
+		done <- err
+	}()
+	<-f.pollStarted
+	defer func() { close(f.release); <-done }()
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := inst.Unsubscribe(cancelled, soon())
+	if !errors.Is(err, context.Canceled) || status(err) == 409 {
+		t.Errorf("a cancelled wait: %v, want context.Canceled and no 409", err)
+	}
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	if err := inst.Unsubscribe(expired, soon()); status(err) != 409 {
+		t.Errorf("a wait past the request's deadline: %v, want 409 busy", err)
+	}
+}
+
+func TestCloseIsBoundedAndLogsWhatDidNotClose(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	m, _, fakes := newTestManager(t, 10)
+	m.opts.Log = zap.New(core)
+	m.Create("g", "slow", Settings{})
+	m.Create("g", "fast", Settings{})
+	m.Create("g", "deleted", Settings{})
+	fakes["slow"].closeRelease = make(chan struct{})
+	fakes["deleted"].closeRelease = make(chan struct{})
+	defer close(fakes["slow"].closeRelease)
+	defer close(fakes["deleted"].closeRelease)
+	m.Delete("g", "deleted", nobody)
+	returnsSoon(t, "Close", func() { m.Close(10 * time.Millisecond) })
+	if !fakes["fast"].isClosed() {
+		t.Error("the instance that could close was not closed")
+	}
+	var named []string
+	for _, e := range logs.All() {
+		named = append(named, e.ContextMap()["instance"].(string))
+	}
+	if len(named) != 1 || named[0] != "slow" {
+		t.Errorf("warned about %v, want [slow]", named)
 	}
 }

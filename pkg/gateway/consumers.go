@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/topicgate/topicgate/pkg/consumer"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/kafkarest"
 	"github.com/topicgate/topicgate/pkg/policy"
@@ -15,8 +17,8 @@ import (
 // manager.
 type ConsumerInstances interface {
 	Create(group, name string, s consumer.Settings) (*consumer.Instance, error)
-	Get(group, name string) (*consumer.Instance, error)
-	Delete(group, name string) error
+	Get(group, name string, owner identity.Principal) (*consumer.Instance, error)
+	Delete(group, name string, owner identity.Principal) error
 }
 
 var _ ConsumerInstances = (*consumer.Manager)(nil)
@@ -43,9 +45,11 @@ func (c *call) consumerInstance(ctx context.Context) (*Response, BodyFunc) {
 	case kafkarest.CreateConsumer:
 		return c.expectBody(ctx, kafkarest.CheckV2ContentType, false, consumerCall{call: c}.create)
 	case kafkarest.DeleteConsumer:
-		return consumerCall{call: c}.done(m.Delete(r.Group, r.Instance)), nil
+		return consumerCall{call: c}.done(m.Delete(r.Group, r.Instance, c.principal)), nil
 	}
-	inst, err := m.Get(r.Group, r.Instance)
+	// An instance serves only the principal that created it; to any other
+	// it does not exist.
+	inst, err := m.Get(r.Group, r.Instance, c.principal)
 	if err != nil {
 		return c.fail(err), nil
 	}
@@ -78,7 +82,7 @@ func (ci consumerCall) create(_ context.Context, body []byte) *Response {
 	if err != nil {
 		return ci.fail(err)
 	}
-	s := consumer.Settings{Format: cfg.Format, Kafka: kafka.ConsumerSettings{AutoCommit: true}}
+	s := consumer.Settings{Format: cfg.Format, Owner: ci.principal, Kafka: kafka.ConsumerSettings{AutoCommit: true}}
 	if cfg.EnableAutoCommit != nil {
 		s.Kafka.AutoCommit = *cfg.EnableAutoCommit
 	}
@@ -134,10 +138,7 @@ func (ci consumerCall) subscribe(ctx context.Context, body []byte) *Response {
 // match: resource {type: TOPIC, name: <pattern>, pattern_type: REGEX}, so a
 // policy written for literal topic names does not allow patterns by accident.
 func (ci consumerCall) authorizePattern(ctx context.Context, pattern string) *Response {
-	in := ci.input(policy.PhaseRequest)
-	in.Operation = kafkarest.OpRead
-	in.Resource = policy.Resource{Type: kafkarest.ResourceTopic, Name: pattern, PatternType: "REGEX"}
-	if d := ci.decide(ctx, in); !d.Allow {
+	if d := ci.readDecision(ctx, pattern, true); !d.Allow {
 		return ci.deny(d)
 	}
 	return nil
@@ -191,8 +192,12 @@ func (ci consumerCall) subscription(ctx context.Context) *Response {
 
 // commit commits the offsets of the body, or without any the offsets after
 // the records polled so far. Committing offsets of a topic needs READ on it,
-// as Kafka's ACLs require.
+// as Kafka's ACLs require. The commit is bounded as a read is (reads.max_wait
+// plus a margin from the request's start): past that the answer is 504, and
+// the commit may still be applied.
 func (ci consumerCall) commit(ctx context.Context, body []byte) *Response {
+	ctx, cancel := context.WithDeadline(ctx, ci.start.Add(ci.g.opts.Reads.MaxWait+readMargin))
+	defer cancel()
 	offsets, err := kafkarest.ParseOffsets(body, true)
 	if err != nil {
 		return ci.fail(err)
@@ -209,7 +214,10 @@ func (ci consumerCall) seek(ctx context.Context, body []byte) *Response {
 	if err != nil {
 		return ci.fail(err)
 	}
-	ko, _ := kafkaOffsets(offsets)
+	ko, topics := kafkaOffsets(offsets)
+	if deny := ci.authorizeTopics(ctx, topics); deny != nil {
+		return deny
+	}
 	return ci.done(ci.inst.Seek(ctx, ci.by(), ko))
 }
 
@@ -217,6 +225,9 @@ func (ci consumerCall) seekTo(ctx context.Context, body []byte) *Response {
 	parts, err := kafkarest.ParsePartitions(body)
 	if err != nil {
 		return ci.fail(err)
+	}
+	if deny := ci.authorizeTopics(ctx, partitionTopics(parts)); deny != nil {
+		return deny
 	}
 	to := kafka.OffsetBeginning
 	if ci.route.Action == kafkarest.SeekToEnd {
@@ -263,7 +274,57 @@ func (ci consumerCall) poll(ctx context.Context) *Response {
 	if q.MaxBytes > 0 {
 		maxBytes = min(maxBytes, q.MaxBytes)
 	}
-	recs, err := ci.inst.Poll(ctx, time.Now().Add(wait), maxBytes, lim.MaxRecords)
+	// The policy may have changed since the instance subscribed: READ is
+	// asked again on each topic it reads (and on its pattern) before Kafka
+	// is polled, and on any topic a pattern's assignment gained during the
+	// poll before its records are taken. A denial consumes nothing.
+	allowed := map[string]bool{}
+	var denial *policy.Decision
+	readable := func(name string, pattern bool) error {
+		if allowed[name] && !pattern {
+			return nil
+		}
+		d := ci.readDecision(ctx, name, pattern)
+		if !d.Allow {
+			denial = &d
+			return errPollDenied
+		}
+		if !pattern {
+			allowed[name] = true
+		}
+		return nil
+	}
+	allow := func(topics []string, pattern string) error {
+		if pattern != "" {
+			if err := readable(pattern, true); err != nil {
+				return err
+			}
+		}
+		for _, t := range topics {
+			if err := readable(t, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// A record the instance's format cannot carry is refused before it is
+	// consumed: the poll answers 406 and the record stays for an instance
+	// that can carry it.
+	format := ci.inst.Format
+	accept := func(r *kafka.Record) error {
+		if err := readable(r.Topic, false); err != nil {
+			return err
+		}
+		return kafkarest.CheckV2Record(format, &kafkarest.ConsumedRecord{
+			Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
+		})
+	}
+	recs, err := ci.inst.Poll(ctx, time.Now().Add(wait), consumer.PollOptions{
+		MaxBytes: maxBytes, MaxRecords: lim.MaxRecords, Allow: allow, Accept: accept,
+	})
+	if errors.Is(err, errPollDenied) {
+		return ci.deny(*denial)
+	}
 	if err != nil {
 		return ci.fail(err)
 	}
@@ -283,6 +344,25 @@ func (ci consumerCall) poll(ctx context.Context) *Response {
 		return ci.fail(err)
 	}
 	return ci.respondV2(http.StatusOK, kafkarest.RecordsMediaType(ci.inst.Format), body)
+}
+
+// errPollDenied stops a poll whose topics the policy no longer lets the
+// caller read; the poll answers the denial.
+var errPollDenied = errors.New("READ denied on a topic the instance reads")
+
+// readDecision decides READ on a topic, or on a pattern of topics, like
+// authorize and authorizePattern but without answering: a poll answers a
+// denial only if it ends the poll.
+func (ci consumerCall) readDecision(ctx context.Context, name string, pattern bool) policy.Decision {
+	in := ci.input(policy.PhaseRequest)
+	in.Operation = kafkarest.OpRead
+	in.Resource = policy.Resource{Type: kafkarest.ResourceTopic, Name: name}
+	if pattern {
+		in.Resource.PatternType = "REGEX"
+	} else {
+		in.Topic = name
+	}
+	return ci.decide(ctx, in)
 }
 
 // respondV2 answers a JSON body with the bridge's media type.

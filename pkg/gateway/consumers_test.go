@@ -28,7 +28,16 @@ type consumersFake struct {
 	commits  [][]kafka.ConsumerOffset
 	seeks    []kafka.ConsumerOffset
 	maxBytes int
-	closed   bool
+	closed   chan struct{} // closed by Close, which may run in the background
+}
+
+func (f *consumersFake) isClosed() bool {
+	select {
+	case <-f.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 func (f *consumersFake) Subscribe(t []string) error {
@@ -52,13 +61,32 @@ func (f *consumersFake) Seek(o []kafka.ConsumerOffset) error {
 	f.seeks = append(f.seeks, o...)
 	return nil
 }
-func (f *consumersFake) Close() error { f.closed = true; return nil }
-func (f *consumersFake) Poll(_ context.Context, _ time.Duration, maxBytes, _ int) ([]kafka.Record, error) {
+func (f *consumersFake) Close() error { close(f.closed); return nil }
+
+// Poll hands out its records up to the first that accept refuses, as
+// kafka.Consumer does: a refused record stays, and a refused first record
+// is the poll's error.
+func (f *consumersFake) Poll(_ context.Context, _ time.Duration, maxBytes, _ int, accept func(*kafka.Record) error) ([]kafka.Record, error) {
 	f.maxBytes = maxBytes
-	r := f.records
-	f.records = nil
+	n := 0
+	for ; n < len(f.records); n++ {
+		if accept == nil {
+			continue
+		}
+		if err := accept(&f.records[n]); err != nil {
+			if n == 0 {
+				return nil, err
+			}
+			break
+		}
+	}
+	r := f.records[:n:n]
+	f.records = f.records[n:]
 	return r, nil
 }
+
+// consumersAuth is a second API key, "other".
+const consumersAuth = "Basic b3RoZXI6eA=="
 
 type consumersEnv struct {
 	g      *gateway.Gateway
@@ -71,7 +99,7 @@ func consumersNewEnv(t *testing.T) *consumersEnv {
 	e := &consumersEnv{policy: &fakePolicy{}, fakes: map[string]*consumersFake{}}
 	m := consumer.New(consumer.Options{
 		Open: func(s kafka.ConsumerSettings) (consumer.Kafka, error) {
-			f := &consumersFake{settings: s}
+			f := &consumersFake{settings: s, closed: make(chan struct{})}
 			e.fakes[s.ClientID] = f
 			return f, nil
 		},
@@ -79,8 +107,11 @@ func consumersNewEnv(t *testing.T) *consumersEnv {
 	})
 	e.g = gateway.New(gateway.Options{
 		Clusters: []gateway.Cluster{newFakeCluster("default", "lkc-1")},
-		Auth:     fakeAuth{demoAuth: {Type: identity.TypeAPIKey, ID: "demo"}},
-		Policy:   e.policy, Log: zap.NewNop(), Metrics: metrics.New(), MaxBodyBytes: 4096,
+		Auth: fakeAuth{
+			demoAuth:      {Type: identity.TypeAPIKey, ID: "demo"},
+			consumersAuth: {Type: identity.TypeAPIKey, ID: "other"},
+		},
+		Policy: e.policy, Log: zap.NewNop(), Metrics: metrics.New(), MaxBodyBytes: 4096,
 		Consumers: m,
 		Reads:     gateway.ReadLimits{MaxWait: 2 * time.Second, MaxBytes: 1000, MaxRecords: 10},
 	})
@@ -185,7 +216,9 @@ func TestConsumersCreatePollCommit(t *testing.T) {
 	}
 
 	consumersWant(t, e.call(t, "DELETE", "/consumers/g1/instances/c", "", nil), http.StatusNoContent)
-	if !f.closed {
+	select { // closed in the background
+	case <-f.closed:
+	case <-time.After(5 * time.Second):
 		t.Error("delete did not close the consumer")
 	}
 	consumersWant(t, e.call(t, "GET", "/consumers/g1/instances/c/subscription", "", nil), http.StatusNotFound)
@@ -249,4 +282,132 @@ func TestConsumersBadBodies(t *testing.T) {
 	if f := e.fakes["x"]; f.topics != nil || f.assigned != nil || f.seeks != nil {
 		t.Errorf("bad bodies changed the consumer: %+v", f)
 	}
+}
+
+func TestConsumersRecordNotInFormatIsNotConsumed(t *testing.T) {
+	e := consumersNewEnv(t)
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "c", "format": "json"}`, nil), http.StatusOK)
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/subscription", `{"topics": ["orders"]}`, nil), http.StatusNoContent)
+	f := e.fakes["c"]
+	f.records = []kafka.Record{{Topic: "orders", Offset: 3, Value: []byte("not json")}}
+	resp := e.call(t, "GET", "/consumers/g/instances/c/records", "", nil)
+	consumersWant(t, resp, http.StatusNotAcceptable)
+	if _, msg := errorBody(t, resp); !strings.Contains(msg, "format binary") {
+		t.Errorf("406 message %q does not say how to read the record", msg)
+	}
+	if len(f.records) != 1 {
+		t.Errorf("the record the answer could not carry was consumed")
+	}
+}
+
+func TestConsumersInstanceServesOnlyItsCreator(t *testing.T) {
+	e := consumersNewEnv(t)
+	other := map[string]string{"authorization": consumersAuth}
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "c"}`, nil), http.StatusOK)
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/subscription", `{"topics": ["orders"]}`, nil), http.StatusNoContent)
+	f := e.fakes["c"]
+	f.records = []kafka.Record{{Topic: "orders", Offset: 1, Value: []byte(`1`)}}
+
+	unknown := e.call(t, "GET", "/consumers/g/instances/nope/records", "", nil)
+	consumersWant(t, unknown, http.StatusNotFound)
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "records", ""},
+		{"POST", "offsets", ""},
+		{"POST", "offsets", `{"offsets": [{"topic": "orders", "partition": 0, "offset": 1}]}`},
+		{"POST", "positions", `{"offsets": [{"topic": "orders", "partition": 0, "offset": 0}]}`},
+		{"POST", "positions/beginning", `{"partitions": [{"topic": "orders", "partition": 0}]}`},
+		{"POST", "positions/end", `{"partitions": [{"topic": "orders", "partition": 0}]}`},
+		{"GET", "subscription", ""},
+		{"DELETE", "subscription", ""},
+		{"POST", "subscription", `{"topics": ["audit"]}`},
+		{"POST", "assignments", `{"partitions": [{"topic": "audit", "partition": 0}]}`},
+		{"DELETE", "", ""},
+	} {
+		path := "/consumers/g/instances/c/" + c.path
+		if c.path == "" {
+			path = "/consumers/g/instances/c"
+		}
+		resp := e.call(t, c.method, path, c.body, other)
+		if resp.Status != http.StatusNotFound || string(resp.Body) != string(unknown.Body) {
+			t.Errorf("another principal's %s %s: %d %s, want the unknown instance's 404 %s", c.method, path, resp.Status, resp.Body, unknown.Body)
+		}
+	}
+	if len(f.records) != 1 || f.commits != nil || f.seeks != nil || f.isClosed() || len(f.topics) != 1 || f.topics[0] != "orders" {
+		t.Errorf("another principal changed the instance: %+v", f)
+	}
+	// Its creator still has it.
+	consumersWant(t, e.call(t, "GET", "/consumers/g/instances/c/records", "", nil), http.StatusOK)
+}
+
+func TestConsumersPollAsksReadAgain(t *testing.T) {
+	e := consumersNewEnv(t)
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "c"}`, nil), http.StatusOK)
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/subscription", `{"topics": ["orders"]}`, nil), http.StatusNoContent)
+	f := e.fakes["c"]
+	f.records = []kafka.Record{{Topic: "orders", Offset: 1, Value: []byte(`1`)}}
+	// The policy changes after the subscription: orders may no longer be read.
+	e.policy.decide = func(in *policy.Input) policy.Decision {
+		return policy.Decision{Allow: in.Resource.Type != "TOPIC" || in.Resource.Name != "orders"}
+	}
+	consumersWant(t, e.call(t, "GET", "/consumers/g/instances/c/records", "", nil), http.StatusForbidden)
+	if len(f.records) != 1 {
+		t.Error("a denied poll consumed records")
+	}
+	e.policy.decide = nil
+	consumersWant(t, e.call(t, "GET", "/consumers/g/instances/c/records", "", nil), http.StatusOK)
+	if len(f.records) != 0 {
+		t.Error("an allowed poll did not return the records")
+	}
+}
+
+func TestConsumersPatternPollAsksAboutNewTopics(t *testing.T) {
+	e := consumersNewEnv(t)
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "c"}`, nil), http.StatusOK)
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/subscription", `{"topic_pattern": "o.*"}`, nil), http.StatusNoContent)
+	f := e.fakes["c"]
+	// The pattern matched "orders" and then "ops", whose records arrive in
+	// the poll; ops may not be read.
+	f.assigned = []kafka.ConsumerPartition{{Topic: "orders"}}
+	f.records = []kafka.Record{{Topic: "orders", Offset: 1, Value: []byte(`1`)}, {Topic: "ops", Offset: 1, Value: []byte(`2`)}}
+	e.policy.decide = func(in *policy.Input) policy.Decision {
+		return policy.Decision{Allow: in.Resource.Name != "ops"}
+	}
+	resp := e.call(t, "GET", "/consumers/g/instances/c/records", "", nil)
+	consumersWant(t, resp, http.StatusOK)
+	if recs := jsonArray(t, resp.Body); len(recs) != 1 || recs[0]["topic"] != "orders" {
+		t.Errorf("records %s, want only orders'", resp.Body)
+	}
+	consumersWant(t, e.call(t, "GET", "/consumers/g/instances/c/records", "", nil), http.StatusForbidden)
+	if len(f.records) != 1 {
+		t.Error("a denied poll consumed records")
+	}
+}
+
+func TestConsumersSeekAsksReadOnItsTopics(t *testing.T) {
+	e := consumersNewEnv(t)
+	consumersWant(t, e.call(t, "POST", "/consumers/g", `{"name": "c"}`, nil), http.StatusOK)
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/assignments", `{"partitions": [{"topic": "orders", "partition": 0}, {"topic": "audit", "partition": 0}]}`, nil), http.StatusNoContent)
+	e.policy.decide = func(in *policy.Input) policy.Decision {
+		return policy.Decision{Allow: in.Resource.Name != "audit"}
+	}
+	for _, c := range []struct{ path, body string }{
+		{"positions", `{"offsets": [{"topic": "orders", "partition": 0, "offset": 1}, {"topic": "audit", "partition": 0, "offset": 1}]}`},
+		{"positions/beginning", `{"partitions": [{"topic": "audit", "partition": 0}]}`},
+		{"positions/end", `{"partitions": [{"topic": "orders", "partition": 0}, {"topic": "audit", "partition": 0}]}`},
+	} {
+		consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/"+c.path, c.body, nil), http.StatusForbidden)
+	}
+	if f := e.fakes["c"]; f.seeks != nil {
+		t.Errorf("denied seeks moved partitions: %v", f.seeks)
+	}
+	consumersWant(t, e.call(t, "POST", "/consumers/g/instances/c/positions/beginning", `{"partitions": [{"topic": "orders", "partition": 0}]}`, nil), http.StatusNoContent)
+}
+
+func jsonArray(t *testing.T, body []byte) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	return out
 }

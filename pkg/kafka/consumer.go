@@ -54,8 +54,16 @@ type ConsumerOffset struct {
 // time.
 type Consumer struct {
 	c        *ck.Consumer
+	q        pollQueue // c; a fake in tests
 	log      *zap.Logger
 	logsDone chan struct{}
+}
+
+// pollQueue is what Poll needs of the librdkafka consumer.
+type pollQueue interface {
+	Poll(timeoutMs int) ck.Event
+	Seek(tp ck.TopicPartition, ignoredTimeoutMs int) error
+	StoreOffsets(offsets []ck.TopicPartition) ([]ck.TopicPartition, error)
 }
 
 // NewConsumer builds a consumer with the cluster's connection properties and
@@ -99,6 +107,7 @@ func (c *Client) NewConsumer(s ConsumerSettings) (*Consumer, error) {
 	}
 	k := &Consumer{
 		c:        kc,
+		q:        kc,
 		log:      c.log.With(zap.String("group", s.Group), zap.String("consumer", s.ClientID)),
 		logsDone: make(chan struct{}),
 	}
@@ -151,7 +160,16 @@ func (k *Consumer) Assignment() ([]ConsumerPartition, error) {
 // value and header bytes). A record that does not fit is left for the next
 // poll (the partition is rewound to it); a first record larger than maxBytes
 // is a 422, and stays unconsumed too.
-func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int) ([]Record, error) {
+//
+// accept, if not nil, decides each record before it is taken (the instance's
+// format, the caller's right to read its topic). A record it refuses is left
+// for the next poll like one that does not fit; when it is the first, Poll
+// answers accept's error and consumes nothing.
+//
+// Only records returned are marked consumed (stored for commits and
+// auto-commit). When ctx ends during the poll, or an error ends it, every
+// partition is rewound to its first record not returned and nothing is stored.
+func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRecords int, accept func(*Record) error) ([]Record, error) {
 	deadline := time.Now().Add(wait)
 	var out []Record
 	size := 0
@@ -164,36 +182,44 @@ func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRe
 			}
 			ms = int(min(left, 100*time.Millisecond).Milliseconds()) // stay responsive to ctx
 		}
-		ev := k.c.Poll(ms)
+		ev := k.q.Poll(ms)
 		switch e := ev.(type) {
 		case nil:
 			if len(out) > 0 {
-				return k.store(out)
+				return k.finish(ctx, out)
 			}
 		case *ck.Message:
 			if e.TopicPartition.Error != nil {
 				if len(out) > 0 {
-					return k.store(out)
+					return k.finish(ctx, out)
 				}
 				return nil, e.TopicPartition.Error
 			}
 			r := toRecord(e)
 			n := recordSize(&r)
+			var refused error
 			if size+n > maxBytes {
+				refused = apierr.New(http.StatusUnprocessableEntity, 422,
+					"The record at offset %d of %s-%d is %d bytes, more than max_bytes (%d); it was not consumed.",
+					r.Offset, r.Topic, r.Partition, n, maxBytes)
+			} else if accept != nil {
+				refused = accept(&r)
+			}
+			if refused != nil {
 				if err := k.rewind(e.TopicPartition); err != nil {
+					k.giveBack(out)
 					return nil, err
 				}
 				if len(out) == 0 {
-					return nil, apierr.New(http.StatusUnprocessableEntity, 422,
-						"The record at offset %d of %s-%d is %d bytes, more than max_bytes (%d); it was not consumed.",
-						r.Offset, r.Topic, r.Partition, n, maxBytes)
+					return nil, refused
 				}
-				return k.store(out)
+				return k.finish(ctx, out)
 			}
 			out = append(out, r)
 			size += n
 		case ck.Error:
 			if e.IsFatal() || e.Code() == ck.ErrTopicAuthorizationFailed || e.Code() == ck.ErrGroupAuthorizationFailed {
+				k.giveBack(out)
 				return nil, e
 			}
 			k.log.Info("Kafka consumer error", zap.Error(e))
@@ -201,12 +227,17 @@ func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRe
 			k.log.Debug("Kafka consumer event", zap.String("event", ev.String()))
 		}
 	}
-	return k.store(out)
+	return k.finish(ctx, out)
 }
 
-// store marks the records as consumed, for commits without offsets and for
-// the background auto-commit.
-func (k *Consumer) store(recs []Record) ([]Record, error) {
+// finish hands the records out: it marks them consumed, for commits without
+// offsets and for the background auto-commit. When ctx has ended the client
+// will not receive them: it gives them back instead and answers ctx's error.
+func (k *Consumer) finish(ctx context.Context, recs []Record) ([]Record, error) {
+	if err := ctx.Err(); err != nil {
+		k.giveBack(recs)
+		return nil, err
+	}
 	if len(recs) == 0 {
 		return recs, nil
 	}
@@ -218,17 +249,39 @@ func (k *Consumer) store(recs []Record) ([]Record, error) {
 	for p, off := range next {
 		tps = append(tps, ck.TopicPartition{Topic: &p.Topic, Partition: p.Partition, Offset: ck.Offset(off)})
 	}
-	if _, err := k.c.StoreOffsets(tps); err != nil {
+	if _, err := k.q.StoreOffsets(tps); err != nil {
 		// A partition revoked meanwhile: its records are still answered.
 		k.log.Info("storing consumed offsets", zap.Error(err))
 	}
 	return recs, nil
 }
 
+// giveBack rewinds each partition of records taken but not returned to the
+// first of them, so the next poll returns them again. Nothing is stored.
+func (k *Consumer) giveBack(recs []Record) {
+	first := map[ConsumerPartition]int64{}
+	for _, r := range recs {
+		p := ConsumerPartition{r.Topic, r.Partition}
+		if off, ok := first[p]; !ok || r.Offset < off {
+			first[p] = r.Offset
+		}
+	}
+	for p, off := range first {
+		if err := k.rewind(ck.TopicPartition{Topic: &p.Topic, Partition: p.Partition, Offset: ck.Offset(off)}); err != nil {
+			// A partition revoked meanwhile: its next owner starts from the
+			// committed offset, which does not include these records.
+			k.log.Info("rewinding records not returned", zap.String("topic", p.Topic),
+				zap.Int32("partition", p.Partition), zap.Int64("offset", off), zap.Error(err))
+		}
+	}
+}
+
 // rewind seeks a partition back to a fetched record, so the next poll
-// returns it again.
+// returns it again. In confluent-kafka-go v2, Seek ignores its timeout and
+// returns once the fetcher state is updated (a local operation, no broker
+// round trip); records fetched before it are not returned after it.
 func (k *Consumer) rewind(tp ck.TopicPartition) error {
-	return k.c.Seek(tp, 0)
+	return k.q.Seek(tp, 0)
 }
 
 // Commit commits offsets (each is the next offset to read, as given), or,

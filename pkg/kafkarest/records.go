@@ -85,6 +85,27 @@ func unixMilli(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
+// CheckV2Record tells whether a consumer instance of the format can carry
+// the record: for json its key and value must be JSON, for text UTF-8. A
+// record it cannot carry is a 406 that tells the client what to do, as an
+// instance's format is fixed when it is created.
+func CheckV2Record(format string, r *ConsumedRecord) error {
+	for _, part := range []struct {
+		what string
+		b    []byte
+	}{{"key", r.Key}, {"value", r.Value}} {
+		if part.b == nil {
+			continue
+		}
+		if (format == FormatJSON && !json.Valid(part.b)) || (format == FormatText && !utf8.Valid(part.b)) {
+			return apierr.New(http.StatusNotAcceptable, 406,
+				"The %s of the record at offset %d of %s-%d is not valid %s; it was not consumed. A consumer instance's format is fixed: read it with an instance created with format binary.",
+				part.what, r.Offset, r.Topic, r.Partition, format)
+		}
+	}
+	return nil
+}
+
 func recordNotInFormat(r *ConsumedRecord, what, format string) error {
 	return apierr.New(http.StatusNotAcceptable, 406,
 		"The %s of the record at offset %d of %s-%d is not valid %s; ask for the binary format.", what, r.Offset, r.Topic, r.Partition, format)

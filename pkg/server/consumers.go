@@ -19,7 +19,9 @@ func newConsumers(cfg *config.Config, cl *kafka.Client, log *zap.Logger, m *metr
 			}
 			return k, nil
 		},
-		IdleTimeout:  cfg.Consumers.IdleTimeout.D(),
+		IdleTimeout: cfg.Consumers.IdleTimeout.D(),
+		// Leaving the group is a commit (with auto-commit) and a LeaveGroup.
+		CloseTimeout: 2 * cfg.Kafka.RequestTimeout.D(),
 		MaxInstances: cfg.Consumers.MaxInstances,
 		Log:          log.Named("consumers"),
 		Metrics:      m,

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/topicgate/topicgate/pkg/config"
+	"github.com/topicgate/topicgate/pkg/consumer"
 	"github.com/topicgate/topicgate/pkg/extproc"
 	"github.com/topicgate/topicgate/pkg/gateway"
 	"github.com/topicgate/topicgate/pkg/identity"
@@ -54,16 +55,24 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		return err
 	}
 
-	// One shutdown budget for the drain and the producers' flush together;
-	// closeBy is set when shutdown starts.
+	// One shutdown budget for the drain, then the producers' flush and the
+	// consumer instances' close together; closeBy is set when shutdown starts.
 	var clients []*kafka.Client
+	var mgr *consumer.Manager
 	var closeBy time.Time
 	defer func() {
 		budget := cfg.ShutdownTimeout.D()
 		if !closeBy.IsZero() {
 			budget = max(time.Until(closeBy), 0)
 		}
+		// In parallel: each instance is its own librdkafka consumer, so the
+		// instances leaving their groups need not wait for the flush, nor
+		// the flush for them; both end within the budget.
 		var wg sync.WaitGroup
+		if mgr != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); mgr.Close(budget) }()
+		}
 		for _, c := range clients {
 			wg.Add(1)
 			go func() { defer wg.Done(); c.Close(budget) }()
@@ -93,12 +102,10 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	}
 
 	// Consumer instances (v2) read from the first cluster, as the v2 API
-	// names none. Deferred after the clients' Close, so it runs before it:
-	// every instance leaves its group before the clients go.
+	// names none. The deferred shutdown above closes them.
 	var consumers gateway.ConsumerInstances
 	if len(clients) > 0 {
-		mgr := newConsumers(cfg, clients[0], log, m)
-		defer mgr.Close()
+		mgr = newConsumers(cfg, clients[0], log, m)
 		consumers = mgr
 		runConsumers = mgr.Run
 	}
