@@ -80,6 +80,10 @@ var (
 	EmptyBody       = New(http.StatusUnprocessableEntity, 422, "Payload error. Request body is empty. Data is required.")
 	TooLarge        = New(http.StatusRequestEntityTooLarge, 413, "The request included a message larger than the maximum message size the server can accept.")
 	MediaType       = New(http.StatusUnsupportedMediaType, 415, "HTTP 415 Unsupported Media Type")
+	// ClientGone answers a request whose client went away (Envoy cancelled
+	// the stream). Nobody receives it; it keeps logs and metrics honest:
+	// 499, as proxies record it, not a 500.
+	ClientGone = New(499, 499, "The client closed the request.")
 )
 
 // UnknownPartition is the 404 for a partition its topic does not have:

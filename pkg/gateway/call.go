@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -102,6 +103,10 @@ func (c *call) deny(d policy.Decision) *Response {
 // fail answers an error in the API's envelope. Internal errors are logged
 // with their cause; the client sees only the generic message.
 func (c *call) fail(err error) *Response {
+	var ae *apierr.Error
+	if !errors.As(err, &ae) && errors.Is(err, context.Canceled) {
+		err = apierr.ClientGone.Wrap(err)
+	}
 	e := apierr.From(err)
 	resp := c.respond(e.Status, kafkarest.ErrorBody(c.route.API, e))
 	for k, v := range e.Header {

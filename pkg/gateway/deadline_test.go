@@ -51,3 +51,14 @@ func TestPhaseTimeout_BoundsKafkaCalls(t *testing.T) {
 		})
 	}
 }
+
+// A request whose client went away is logged and counted as 499, not as
+// an internal error.
+func TestCancelledRequestIs499(t *testing.T) {
+	e := newEnv(t)
+	e.cluster.describeErr = context.Canceled
+	resp := e.serve(t, get("/kafka/v3/clusters/lkc-1", map[string]string{"authorization": demoAuth}), nil)
+	if code, _ := errorBody(t, resp); resp.Status != 499 || code != 499 {
+		t.Errorf("status %d, error_code %d; want 499", resp.Status, code)
+	}
+}

@@ -137,7 +137,7 @@ func ClientError(err error) *apierr.Error {
 	case errors.Is(err, context.DeadlineExceeded):
 		m = timedOut
 	case errors.Is(err, context.Canceled):
-		m = unavailable
+		return apierr.ClientGone.Wrap(err) // the request's client went away
 	}
 	msg := m.message
 	if d := detailer(nil); errors.As(err, &d) {

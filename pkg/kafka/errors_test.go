@@ -67,7 +67,7 @@ func TestClientError(t *testing.T) {
 		{name: "a wrapped Kafka error", err: fmt.Errorf("describe: %w", kerr(ck.ErrUnknownTopicOrPart)), want: unknownTopic},
 		{name: "deadline exceeded", err: context.DeadlineExceeded, want: timedOut},
 		{name: "wrapped deadline exceeded", err: fmt.Errorf("waiting: %w", context.DeadlineExceeded), want: timedOut},
-		{name: "canceled", err: context.Canceled, want: unavailable},
+		{name: "canceled: the client went away", err: context.Canceled, want: want{499, 499, 0, "The client closed the request."}},
 		{name: "any other error", err: errors.New("boom"), want: kafkaError},
 	}
 	for _, tt := range tests {
