@@ -179,6 +179,40 @@ func TestGroups_LiveGroup(t *testing.T) {
 	}
 	wantError(t, as(t, "reader", "GET", v3(base+"/consumers/nobody"), "", ""), 404, 40403)
 
+	// The member subscribed alone, so it was assigned both partitions.
+	type assignment struct {
+		ConsumerID string `json:"consumer_id"`
+		TopicName  string `json:"topic_name"`
+		Partition  int32  `json:"partition_id"`
+		PartLink   struct {
+			Related string `json:"related"`
+		} `json:"partition"`
+		LagLink struct {
+			Related string `json:"related"`
+		} `json:"lag"`
+	}
+	var assigned struct {
+		Kind string       `json:"kind"`
+		Data []assignment `json:"data"`
+	}
+	decodeAs(t, as(t, "reader", "GET", v3(base+"/consumers/"+member+"/assignments"), "", ""), 200, v3spec, "ConsumerAssignmentDataList", &assigned)
+	var parts []string
+	for _, a := range assigned.Data {
+		parts = append(parts, fmt.Sprintf("%s %s/%d", a.ConsumerID, a.TopicName, a.Partition))
+	}
+	if diff := cmp.Diff([]string{member + " " + topic + "/0", member + " " + topic + "/1"}, parts); assigned.Kind != "KafkaConsumerAssignmentList" || diff != "" {
+		t.Errorf("assignments of %s, kind %s (-want +got):\n%s", member, assigned.Kind, diff)
+	}
+	var a assignment
+	decodeAs(t, as(t, "reader", "GET", v3(base+"/consumers/"+member+"/assignments/"+topic+"/partitions/1"), "", ""), 200, v3spec, "ConsumerAssignmentData", &a)
+	if a.ConsumerID != member || a.TopicName != topic || a.Partition != 1 ||
+		!strings.HasSuffix(a.PartLink.Related, "/topics/"+topic+"/partitions/1") ||
+		!strings.HasSuffix(a.LagLink.Related, base+"/lags/"+topic+"/partitions/1") {
+		t.Errorf("assignment of partition 1: %+v", a)
+	}
+	wantError(t, as(t, "reader", "GET", v3(base+"/consumers/"+member+"/assignments/"+topic+"/partitions/5"), "", ""), 404, 40403)
+	wantError(t, as(t, "reader", "GET", v3(base+"/consumers/nobody/assignments"), "", ""), 404, 40403)
+
 	var lags struct {
 		Data []groupsLagBody `json:"data"`
 	}
@@ -235,7 +269,7 @@ func TestGroups_LiveGroup(t *testing.T) {
 	// Asked once the group coordinator is up: before, Kafka answers
 	// "coordinator not available", a 503.
 	t.Run("unknown group", func(t *testing.T) {
-		for _, path := range []string{"", "/consumers", "/lags", "/lag-summary", "/consumers/x"} {
+		for _, path := range []string{"", "/consumers", "/lags", "/lag-summary", "/consumers/x", "/consumers/x/assignments", "/consumers/x/assignments/orders/partitions/0"} {
 			wantError(t, as(t, "reader", "GET", v3("/consumer-groups/groups-nobody"+path), "", ""), 404, 40405)
 		}
 		var offs groupsOffsetsBody

@@ -56,14 +56,24 @@ func (c *call) consumerGroups(ctx context.Context) (*Response, BodyFunc) {
 		}
 		return c.groupsReply(links.ConsumerList(cid, g.ID, out)), nil
 	default: // GetGroupConsumer
-		for i := range g.Members {
-			if g.Members[i].ConsumerID == c.route.Consumer {
-				return c.groupsReply(links.Consumer(cid, restConsumer(g.ID, &g.Members[i]))), nil
-			}
+		m, err := groupMember(&g, c.route.Consumer)
+		if err != nil {
+			return c.fail(err), nil
 		}
-		return c.fail(apierr.New(http.StatusNotFound, 40403,
-			"Consumer %s cannot be found in consumer group %s.", c.route.Consumer, g.ID)), nil
+		return c.groupsReply(links.Consumer(cid, restConsumer(g.ID, m))), nil
 	}
+}
+
+// groupMember finds a member of a group by its consumer id; an unknown one
+// is 404/40403.
+func groupMember(g *kafka.Group, consumerID string) (*kafka.GroupMember, error) {
+	for i := range g.Members {
+		if g.Members[i].ConsumerID == consumerID {
+			return &g.Members[i], nil
+		}
+	}
+	return nil, apierr.New(http.StatusNotFound, 40403,
+		"Consumer %s cannot be found in consumer group %s.", consumerID, g.ID)
 }
 
 // groupsReply sends a rendered body, or the rendering error.

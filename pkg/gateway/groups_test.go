@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -414,5 +415,112 @@ func TestGroups_OffsetsNeedTopicPermission(t *testing.T) {
 	}
 	if e.cluster.groups.commits != 0 {
 		t.Errorf("a denied commit committed")
+	}
+}
+
+func TestGroups_Assignments(t *testing.T) {
+	specV3, _ := adminSpecs(t)
+	e := groupsEnv(t)
+	// Kafka gives a member's partitions in no particular order.
+	g := e.cluster.groups.described["billing"]
+	g.Members[0].Assignment = []kafka.TopicPartition{{Topic: "orders", Partition: 1}, {Topic: "audit", Partition: 0}, {Topic: "orders", Partition: 0}}
+	e.cluster.groups.described["billing"] = g
+	const consumer = groupsBase + "/billing/consumers/rdkafka-1"
+
+	resp := e.serve(t, get(consumer+"/assignments", map[string]string{"authorization": demoAuth}), nil)
+	if resp.Status != 200 {
+		t.Fatalf("list: %d %s", resp.Status, resp.Body)
+	}
+	if err := specV3.Check("ConsumerAssignmentDataList", resp.Body); err != nil {
+		t.Errorf("list: %v\n%s", err, resp.Body)
+	}
+	var list struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Self string `json:"self"`
+		} `json:"metadata"`
+		Data []struct {
+			Topic     string `json:"topic_name"`
+			Partition int32  `json:"partition_id"`
+			Consumer  string `json:"consumer_id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(resp.Body, &list); err != nil {
+		t.Fatal(err)
+	}
+	if list.Kind != "KafkaConsumerAssignmentList" || list.Metadata.Self != "https://gw.example.com"+consumer+"/assignments" {
+		t.Errorf("list: %s", resp.Body)
+	}
+	var got []string
+	for _, a := range list.Data {
+		got = append(got, a.Consumer+" "+a.Topic+"/"+strconv.Itoa(int(a.Partition)))
+	}
+	if diff := cmp.Diff([]string{"rdkafka-1 audit/0", "rdkafka-1 orders/0", "rdkafka-1 orders/1"}, got); diff != "" {
+		t.Errorf("assignments, sorted by topic and partition (-want +got):\n%s", diff)
+	}
+
+	resp = e.serve(t, get(consumer+"/assignments/orders/partitions/1", map[string]string{"authorization": demoAuth}), nil)
+	if resp.Status != 200 {
+		t.Fatalf("get: %d %s", resp.Status, resp.Body)
+	}
+	if err := specV3.Check("ConsumerAssignmentData", resp.Body); err != nil {
+		t.Errorf("get: %v\n%s", err, resp.Body)
+	}
+	var one map[string]any
+	if err := json.Unmarshal(resp.Body, &one); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]any{
+		"kind": "KafkaConsumerAssignment", "consumer_group_id": "billing", "consumer_id": "rdkafka-1",
+		"topic_name": "orders", "partition_id": 1.0,
+		"partition": map[string]any{"related": "https://gw.example.com/kafka/v3/clusters/lkc-1/topics/orders/partitions/1"},
+		"lag":       map[string]any{"related": "https://gw.example.com" + groupsBase + "/billing/lags/orders/partitions/1"},
+	} {
+		if diff := cmp.Diff(v, one[k]); diff != "" {
+			t.Errorf("get %s (-want +got):\n%s", k, diff)
+		}
+	}
+
+	_, empty := groupsGet(t, e, "/idle/consumers/x/assignments")
+	if empty["error_code"] != 40403.0 {
+		t.Errorf("a consumer of an empty group: %v", empty)
+	}
+	for _, tt := range []struct {
+		name, path string
+		code       float64
+	}{
+		{"partition not assigned", "/billing/consumers/rdkafka-1/assignments/orders/partitions/2", 40403},
+		{"topic not assigned", "/billing/consumers/rdkafka-1/assignments/payments/partitions/0", 40403},
+		{"unknown consumer", "/billing/consumers/rdkafka-2/assignments", 40403},
+		{"unknown consumer, one partition", "/billing/consumers/rdkafka-2/assignments/orders/partitions/0", 40403},
+		{"unknown group", "/nobody/consumers/rdkafka-1/assignments", 40405},
+		{"unknown group, one partition", "/nobody/consumers/rdkafka-1/assignments/orders/partitions/0", 40405},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := groupsGet(t, e, tt.path)
+			if resp.StatusCode != 404 || body["error_code"] != tt.code {
+				t.Errorf("got %d %v, want 404/%v", resp.StatusCode, body, tt.code)
+			}
+		})
+	}
+}
+
+// The assignment of one partition needs DESCRIBE on its topic as well as on
+// the group; the list is decided on the group alone.
+func TestGroups_AssignmentOfATopicNeedsTopicDescribe(t *testing.T) {
+	e := groupsEnv(t)
+	e.policy.decide = func(in *policy.Input) policy.Decision {
+		return policy.Decision{Allow: in.Resource.Type != kafkarest.ResourceTopic}
+	}
+	resp, body := groupsGet(t, e, "/billing/consumers/rdkafka-1/assignments/orders/partitions/0")
+	if resp.StatusCode != 403 {
+		t.Fatalf("status %d: %v", resp.StatusCode, body)
+	}
+	seen := e.policy.seen()
+	if last := seen[len(seen)-1]; last.Operation != "DESCRIBE" || last.Resource.Name != "orders" || last.Group != "billing" || last.Action != "get_consumer_assignment" {
+		t.Errorf("topic decision input: %+v", last)
+	}
+	if resp, body := groupsGet(t, e, "/billing/consumers/rdkafka-1/assignments"); resp.StatusCode != 200 {
+		t.Errorf("list: %d %v", resp.StatusCode, body)
 	}
 }

@@ -43,15 +43,17 @@ const (
 	ReadRecords  Action = "read_records"
 
 	// Consumer groups (v3) and their committed offsets (stateless).
-	ListConsumerGroups Action = "list_consumer_groups"
-	GetConsumerGroup   Action = "get_consumer_group"
-	ListGroupConsumers Action = "list_group_consumers"
-	GetGroupConsumer   Action = "get_group_consumer"
-	ListGroupLags      Action = "list_group_lags"
-	GetGroupLagSummary Action = "get_group_lag_summary"
-	GetGroupLag        Action = "get_group_lag"
-	GetGroupOffsets    Action = "get_group_offsets"
-	CommitGroupOffsets Action = "commit_group_offsets"
+	ListConsumerGroups      Action = "list_consumer_groups"
+	GetConsumerGroup        Action = "get_consumer_group"
+	ListGroupConsumers      Action = "list_group_consumers"
+	GetGroupConsumer        Action = "get_group_consumer"
+	ListConsumerAssignments Action = "list_consumer_assignments"
+	GetConsumerAssignment   Action = "get_consumer_assignment"
+	ListGroupLags           Action = "list_group_lags"
+	GetGroupLagSummary      Action = "get_group_lag_summary"
+	GetGroupLag             Action = "get_group_lag"
+	GetGroupOffsets         Action = "get_group_offsets"
+	CommitGroupOffsets      Action = "commit_group_offsets"
 
 	// Consumer instances (v2, Strimzi bridge): stateful, held by one process.
 	CreateConsumer  Action = "create_consumer"

@@ -23,6 +23,14 @@ type Consumer struct {
 	ClientID   string
 }
 
+// ConsumerAssignment is a partition assigned to a consumer of a group.
+type ConsumerAssignment struct {
+	GroupID    string
+	ConsumerID string
+	Topic      string
+	Partition  int32
+}
+
 // ConsumerLag is the lag of a group on one partition where it committed.
 // The consumer fields name the member the partition is assigned to, or are
 // empty when no member has it.
@@ -69,6 +77,18 @@ type consumerData struct {
 	InstanceID      *string  `json:"instance_id"`
 	ClientID        string   `json:"client_id"`
 	Assignments     related  `json:"assignments"`
+}
+
+type consumerAssignmentData struct {
+	Kind            string   `json:"kind"`
+	Metadata        metadata `json:"metadata"`
+	ClusterID       string   `json:"cluster_id"`
+	ConsumerGroupID string   `json:"consumer_group_id"`
+	ConsumerID      string   `json:"consumer_id"`
+	TopicName       string   `json:"topic_name"`
+	PartitionID     int32    `json:"partition_id"`
+	Partition       related  `json:"partition"`
+	Lag             related  `json:"lag"`
 }
 
 type consumerLagData struct {
@@ -155,7 +175,25 @@ func (l Links) consumerData(cid string, c Consumer) consumerData {
 		ConsumerID:      c.ConsumerID,
 		InstanceID:      optional(c.InstanceID),
 		ClientID:        c.ClientID,
-		Assignments:     related{self + "/assignments"},
+		Assignments:     related{l.assignments(cid, c.GroupID, c.ConsumerID)},
+	}
+}
+
+func (l Links) consumerAssignmentData(cid string, a ConsumerAssignment) consumerAssignmentData {
+	return consumerAssignmentData{
+		Kind: "KafkaConsumerAssignment",
+		Metadata: metadata{
+			Self: l.assignment(cid, a.GroupID, a.ConsumerID, a.Topic, a.Partition),
+			ResourceName: crn("kafka", cid, "consumer-group", a.GroupID, "consumer", a.ConsumerID,
+				"assignment", a.Topic, "partition", strconv.Itoa(int(a.Partition))),
+		},
+		ClusterID:       cid,
+		ConsumerGroupID: a.GroupID,
+		ConsumerID:      a.ConsumerID,
+		TopicName:       a.Topic,
+		PartitionID:     a.Partition,
+		Partition:       related{l.partition(cid, a.Topic, a.Partition)},
+		Lag:             related{l.lag(cid, a.GroupID, a.Topic, a.Partition)},
 	}
 }
 
@@ -206,6 +244,24 @@ func (l Links) ConsumerList(cid, group string, cs []Consumer) ([]byte, error) {
 // Consumer renders GET .../consumer-groups/{group}/consumers/{consumer}.
 func (l Links) Consumer(cid string, c Consumer) ([]byte, error) {
 	return json.Marshal(l.consumerData(cid, c))
+}
+
+// ConsumerAssignmentList renders GET .../consumers/{consumer}/assignments.
+func (l Links) ConsumerAssignmentList(cid, group, consumer string, as []ConsumerAssignment) ([]byte, error) {
+	out := list[consumerAssignmentData]{
+		Kind:     "KafkaConsumerAssignmentList",
+		Metadata: collectionMetadata{Self: l.assignments(cid, group, consumer)},
+		Data:     []consumerAssignmentData{},
+	}
+	for _, a := range as {
+		out.Data = append(out.Data, l.consumerAssignmentData(cid, a))
+	}
+	return json.Marshal(out)
+}
+
+// ConsumerAssignment renders GET .../consumers/{consumer}/assignments/{topic}/partitions/{p}.
+func (l Links) ConsumerAssignment(cid string, a ConsumerAssignment) ([]byte, error) {
+	return json.Marshal(l.consumerAssignmentData(cid, a))
 }
 
 // ConsumerLagList renders GET .../consumer-groups/{group}/lags.

@@ -21,6 +21,7 @@ func groupsRendered() []rendered {
 	group := ConsumerGroup{ID: "billing", PartitionAssignor: "range", State: "STABLE", Type: "CLASSIC", Coordinator: 1}
 	unassigned := ConsumerLag{GroupID: "billing", Topic: "orders", Partition: 2, CurrentOffset: 7, LogEndOffset: 7}
 	consumer := Consumer{GroupID: "billing", ConsumerID: "rdkafka-1", ClientID: "billing-app"}
+	assignment := ConsumerAssignment{GroupID: "billing", ConsumerID: "rdkafka-1", Topic: "orders", Partition: 1}
 	return []rendered{
 		{name: "group_list", schema: "ConsumerGroupDataList", body: func() ([]byte, error) {
 			return testLinks.ConsumerGroupList("lkc-1", []ConsumerGroup{group, {ID: "idle", State: "EMPTY", Type: "CLASSIC", Simple: true}})
@@ -33,6 +34,14 @@ func groupsRendered() []rendered {
 			return testLinks.ConsumerList("lkc-1", "billing", []Consumer{consumer, {GroupID: "billing", ConsumerID: "c2", InstanceID: "pod-b", ClientID: "x"}})
 		}},
 		{name: "consumer", schema: "ConsumerData", body: func() ([]byte, error) { return testLinks.Consumer("lkc-1", consumer) }},
+		{name: "assignment_list", schema: "ConsumerAssignmentDataList", body: func() ([]byte, error) {
+			return testLinks.ConsumerAssignmentList("lkc-1", "billing", "rdkafka-1",
+				[]ConsumerAssignment{{GroupID: "billing", ConsumerID: "rdkafka-1", Topic: "orders", Partition: 0}, assignment})
+		}},
+		{name: "assignment_list_empty", schema: "ConsumerAssignmentDataList", body: func() ([]byte, error) {
+			return testLinks.ConsumerAssignmentList("lkc-1", "billing", "rdkafka-1", nil)
+		}},
+		{name: "assignment", schema: "ConsumerAssignmentData", body: func() ([]byte, error) { return testLinks.ConsumerAssignment("lkc-1", assignment) }},
 		{name: "lag_list", schema: "ConsumerLagDataList", body: func() ([]byte, error) {
 			return testLinks.ConsumerLagList("lkc-1", "billing", []ConsumerLag{groupsLag, unassigned})
 		}},
@@ -82,6 +91,41 @@ func TestGroups_RenderLagSummary(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestGroups_RenderAssignment(t *testing.T) {
+	body, err := testLinks.ConsumerAssignment("lkc-1", ConsumerAssignment{GroupID: "billing", ConsumerID: "rdkafka-1", Topic: "orders", Partition: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	base := "https://gw.example.com:8443/kafka/v3/clusters/lkc-1"
+	want := map[string]any{
+		"kind": "KafkaConsumerAssignment",
+		"metadata": map[string]any{
+			"self":          base + "/consumer-groups/billing/consumers/rdkafka-1/assignments/orders/partitions/1",
+			"resource_name": "crn:///kafka=lkc-1/consumer-group=billing/consumer=rdkafka-1/assignment=orders/partition=1",
+		},
+		"cluster_id": "lkc-1", "consumer_group_id": "billing", "consumer_id": "rdkafka-1",
+		"topic_name": "orders", "partition_id": 1.0,
+		"partition": map[string]any{"related": base + "/topics/orders/partitions/1"},
+		"lag":       map[string]any{"related": base + "/consumer-groups/billing/lags/orders/partitions/1"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+
+	list, err := testLinks.ConsumerAssignmentList("lkc-1", "billing", "rdkafka-1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantList := `{"kind":"KafkaConsumerAssignmentList","metadata":{"self":"` + base + `/consumer-groups/billing/consumers/rdkafka-1/assignments","next":null},"data":[]}`
+	if string(list) != wantList {
+		t.Errorf("got  %s\nwant %s", list, wantList)
 	}
 }
 

@@ -66,6 +66,12 @@ func (l Links) consumers(cid, g string) string { return l.group(cid, g) + "/cons
 
 func (l Links) consumer(cid, g, c string) string { return l.consumers(cid, g) + "/" + segment(c) }
 
+func (l Links) assignments(cid, g, c string) string { return l.consumer(cid, g, c) + "/assignments" }
+
+func (l Links) assignment(cid, g, c, t string, p int32) string {
+	return l.assignments(cid, g, c) + "/" + segment(t) + "/partitions/" + num(p)
+}
+
 func (l Links) lag(cid, g, t string, p int32) string {
 	return l.group(cid, g) + "/lags/" + segment(t) + "/partitions/" + num(p)
 }

@@ -104,6 +104,8 @@ var v3Routes = []routeSpec{
 	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}"), GetConsumerGroup, OpDescribe, ResourceGroup, 0},
 	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers"), ListGroupConsumers, OpDescribe, ResourceGroup, 0},
 	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers/{consumer_id}"), GetGroupConsumer, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers/{consumer_id}/assignments"), ListConsumerAssignments, OpDescribe, ResourceGroup, 0},
+	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers/{consumer_id}/assignments/{topic_name}/partitions/{partition_id}"), GetConsumerAssignment, OpDescribe, ResourceGroup, 0},
 	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags"), ListGroupLags, OpDescribe, ResourceGroup, 0},
 	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lag-summary"), GetGroupLagSummary, OpDescribe, ResourceGroup, 0},
 	{get, seg("clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags/{topic_name}/partitions/{partition_id}"), GetGroupLag, OpDescribe, ResourceGroup, 0},
