@@ -116,11 +116,7 @@ func (l Links) brokerData(cid string, b Broker) brokerData {
 
 // BrokerList renders GET /clusters/{id}/brokers.
 func (l Links) BrokerList(cid string, bs []Broker) ([]byte, error) {
-	out := list[brokerData]{Kind: "KafkaBrokerList", Metadata: collectionMetadata{Self: l.brokers(cid)}, Data: []brokerData{}}
-	for _, b := range bs {
-		out.Data = append(out.Data, l.brokerData(cid, b))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaBrokerList", l.brokers(cid), bs, func(b *Broker) brokerData { return l.brokerData(cid, *b) })
 }
 
 // Broker renders GET /clusters/{id}/brokers/{broker_id}.
@@ -165,11 +161,7 @@ func (l Links) BrokerConfigList(cid string, broker int32, cs []BrokerConfig) ([]
 	if broker >= 0 {
 		self = l.brokerConfigs(cid, broker)
 	}
-	out := list[configData]{Kind: "KafkaBrokerConfigList", Metadata: collectionMetadata{Self: self}, Data: []configData{}}
-	for i := range cs {
-		out.Data = append(out.Data, l.brokerConfigData(cid, &cs[i]))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaBrokerConfigList", self, cs, func(c *BrokerConfig) configData { return l.brokerConfigData(cid, c) })
 }
 
 // BrokerConfig renders GET /brokers/{broker_id}/configs/{name}.
@@ -184,11 +176,7 @@ func (l Links) TopicConfigList(cid, topic string, cs []TopicConfig) ([]byte, err
 	if topic != "" {
 		self = l.topicConfigs(cid, topic)
 	}
-	out := list[configData]{Kind: "KafkaTopicConfigList", Metadata: collectionMetadata{Self: self}, Data: []configData{}}
-	for i := range cs {
-		out.Data = append(out.Data, l.topicConfigData(cid, &cs[i]))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaTopicConfigList", self, cs, func(c *TopicConfig) configData { return l.topicConfigData(cid, c) })
 }
 
 // TopicConfig renders GET /topics/{topic_name}/configs/{name}.
@@ -231,11 +219,7 @@ func (l Links) replicaData(cid, topic string, p int32, r Replica) replicaData {
 
 // ReplicaList renders GET /partitions/{partition_id}/replicas.
 func (l Links) ReplicaList(cid, topic string, p int32, rs []Replica) ([]byte, error) {
-	out := list[replicaData]{Kind: "KafkaReplicaList", Metadata: collectionMetadata{Self: l.replicas(cid, topic, p)}, Data: []replicaData{}}
-	for _, r := range rs {
-		out.Data = append(out.Data, l.replicaData(cid, topic, p, r))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaReplicaList", l.replicas(cid, topic, p), rs, func(r *Replica) replicaData { return l.replicaData(cid, topic, p, *r) })
 }
 
 // Replica renders GET /partitions/{partition_id}/replicas/{broker_id}.

@@ -220,11 +220,7 @@ func (l Links) consumerLagData(cid string, g ConsumerLag) consumerLagData {
 
 // ConsumerGroupList renders GET /clusters/{id}/consumer-groups.
 func (l Links) ConsumerGroupList(cid string, gs []ConsumerGroup) ([]byte, error) {
-	out := list[consumerGroupData]{Kind: "KafkaConsumerGroupList", Metadata: collectionMetadata{Self: l.groups(cid)}, Data: []consumerGroupData{}}
-	for _, g := range gs {
-		out.Data = append(out.Data, l.consumerGroupData(cid, g))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaConsumerGroupList", l.groups(cid), gs, func(g *ConsumerGroup) consumerGroupData { return l.consumerGroupData(cid, *g) })
 }
 
 // ConsumerGroup renders GET /clusters/{id}/consumer-groups/{group}.
@@ -234,11 +230,7 @@ func (l Links) ConsumerGroup(cid string, g ConsumerGroup) ([]byte, error) {
 
 // ConsumerList renders GET .../consumer-groups/{group}/consumers.
 func (l Links) ConsumerList(cid, group string, cs []Consumer) ([]byte, error) {
-	out := list[consumerData]{Kind: "KafkaConsumerList", Metadata: collectionMetadata{Self: l.consumers(cid, group)}, Data: []consumerData{}}
-	for _, c := range cs {
-		out.Data = append(out.Data, l.consumerData(cid, c))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaConsumerList", l.consumers(cid, group), cs, func(c *Consumer) consumerData { return l.consumerData(cid, *c) })
 }
 
 // Consumer renders GET .../consumer-groups/{group}/consumers/{consumer}.
@@ -248,15 +240,8 @@ func (l Links) Consumer(cid string, c Consumer) ([]byte, error) {
 
 // ConsumerAssignmentList renders GET .../consumers/{consumer}/assignments.
 func (l Links) ConsumerAssignmentList(cid, group, consumer string, as []ConsumerAssignment) ([]byte, error) {
-	out := list[consumerAssignmentData]{
-		Kind:     "KafkaConsumerAssignmentList",
-		Metadata: collectionMetadata{Self: l.assignments(cid, group, consumer)},
-		Data:     []consumerAssignmentData{},
-	}
-	for _, a := range as {
-		out.Data = append(out.Data, l.consumerAssignmentData(cid, a))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaConsumerAssignmentList", l.assignments(cid, group, consumer), as,
+		func(a *ConsumerAssignment) consumerAssignmentData { return l.consumerAssignmentData(cid, *a) })
 }
 
 // ConsumerAssignment renders GET .../consumers/{consumer}/assignments/{topic}/partitions/{p}.
@@ -266,11 +251,7 @@ func (l Links) ConsumerAssignment(cid string, a ConsumerAssignment) ([]byte, err
 
 // ConsumerLagList renders GET .../consumer-groups/{group}/lags.
 func (l Links) ConsumerLagList(cid, group string, lags []ConsumerLag) ([]byte, error) {
-	out := list[consumerLagData]{Kind: "KafkaConsumerLagList", Metadata: collectionMetadata{Self: l.group(cid, group) + "/lags"}, Data: []consumerLagData{}}
-	for _, g := range lags {
-		out.Data = append(out.Data, l.consumerLagData(cid, g))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaConsumerLagList", l.group(cid, group)+"/lags", lags, func(g *ConsumerLag) consumerLagData { return l.consumerLagData(cid, *g) })
 }
 
 // ConsumerLag renders GET .../consumer-groups/{group}/lags/{topic}/partitions/{p}.

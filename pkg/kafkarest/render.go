@@ -87,6 +87,16 @@ type partitionData struct {
 	Reassignment related  `json:"reassignment"`
 }
 
+// renderList renders a v3 collection: its kind, its self link, and one
+// item per element, never null.
+func renderList[T, D any](kind, self string, items []T, item func(*T) D) ([]byte, error) {
+	out := list[D]{Kind: kind, Metadata: collectionMetadata{Self: self}, Data: make([]D, 0, len(items))}
+	for i := range items {
+		out.Data = append(out.Data, item(&items[i]))
+	}
+	return json.Marshal(out)
+}
+
 type list[T any] struct {
 	Kind     string             `json:"kind"`
 	Metadata collectionMetadata `json:"metadata"`
@@ -148,11 +158,7 @@ func (l Links) partitionData(cid, topic string, p Partition) partitionData {
 
 // ClusterList renders GET /clusters.
 func (l Links) ClusterList(cs []Cluster) ([]byte, error) {
-	out := list[clusterData]{Kind: "KafkaClusterList", Metadata: collectionMetadata{Self: l.Base + "/clusters"}, Data: []clusterData{}}
-	for _, c := range cs {
-		out.Data = append(out.Data, l.clusterData(c))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaClusterList", l.Base+"/clusters", cs, func(c *Cluster) clusterData { return l.clusterData(*c) })
 }
 
 // Cluster renders GET /clusters/{id}.
@@ -160,11 +166,7 @@ func (l Links) Cluster(c Cluster) ([]byte, error) { return json.Marshal(l.cluste
 
 // TopicList renders GET /clusters/{id}/topics.
 func (l Links) TopicList(cid string, ts []Topic) ([]byte, error) {
-	out := list[topicData]{Kind: "KafkaTopicList", Metadata: collectionMetadata{Self: l.topics(cid)}, Data: []topicData{}}
-	for _, t := range ts {
-		out.Data = append(out.Data, l.topicData(cid, t))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaTopicList", l.topics(cid), ts, func(t *Topic) topicData { return l.topicData(cid, *t) })
 }
 
 // Topic renders GET /clusters/{id}/topics/{name}.
@@ -172,11 +174,7 @@ func (l Links) Topic(cid string, t Topic) ([]byte, error) { return json.Marshal(
 
 // PartitionList renders GET /clusters/{id}/topics/{name}/partitions.
 func (l Links) PartitionList(cid string, t Topic) ([]byte, error) {
-	out := list[partitionData]{Kind: "KafkaPartitionList", Metadata: collectionMetadata{Self: l.partitions(cid, t.Name)}, Data: []partitionData{}}
-	for _, p := range t.Partitions {
-		out.Data = append(out.Data, l.partitionData(cid, t.Name, p))
-	}
-	return json.Marshal(out)
+	return renderList("KafkaPartitionList", l.partitions(cid, t.Name), t.Partitions, func(p *Partition) partitionData { return l.partitionData(cid, t.Name, *p) })
 }
 
 // ProduceResult is the outcome of one record, rendered as a v3 delivery report.
