@@ -135,11 +135,11 @@ func (c *memCluster) Produce(_ context.Context, msgs []kafka.Message) []kafka.De
 	return out
 }
 
-func (c *memCluster) Send(msgs []kafka.Message) error {
+func (c *memCluster) Send(_ context.Context, msgs []kafka.Message) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.produced = append(c.produced, msgs...)
-	return nil
+	return len(msgs), nil
 }
 
 type anonymous struct{}

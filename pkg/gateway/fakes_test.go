@@ -31,6 +31,7 @@ type fakeCluster struct {
 	brokers     []kafka.Broker // nil: broker 1 alone
 	topics      map[string]kafka.TopicInfo
 	deliver     func(i int, m kafka.Message) kafka.Delivery
+	queueRoom   *int                                                  // Send queues at most this many records, then reports a full queue
 	read        func(req kafka.ReadRequest) (kafka.ReadResult, error) // stateless reads (read_test.go)
 	admin       adminFake                                             // state of the admin endpoints (admin_test.go)
 
@@ -135,11 +136,15 @@ func (c *fakeCluster) Produce(_ context.Context, msgs []kafka.Message) []kafka.D
 }
 
 // Send keeps the messages like Produce, without waiting for reports.
-func (c *fakeCluster) Send(msgs []kafka.Message) error {
+func (c *fakeCluster) Send(_ context.Context, msgs []kafka.Message) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.produced = append(c.produced, msgs...)
-	return nil
+	n, err := len(msgs), error(nil)
+	if c.queueRoom != nil && *c.queueRoom < n {
+		n, err = *c.queueRoom, ck.NewError(ck.ErrQueueFull, "Local: Queue full", false)
+	}
+	c.produced = append(c.produced, msgs[:n]...)
+	return n, err
 }
 
 func (c *fakeCluster) messages() []kafka.Message {

@@ -12,7 +12,7 @@ import (
 // senderCluster hands records to the producer without waiting for Kafka
 // (the bridge's ?async=true).
 type senderCluster interface {
-	Send(msgs []kafka.Message) error
+	Send(ctx context.Context, msgs []kafka.Message) (int, error)
 }
 
 // beginProduceV2 serves the bridge's POST /topics/{t} and
@@ -84,11 +84,20 @@ func (c *call) sendAsync(ctx context.Context, topic *kafka.TopicInfo, records []
 	if denied := c.authorizeRecords(ctx, records); denied != nil {
 		return denied
 	}
-	if err := c.cluster.Send(toMessages(topic.Name, records)); err != nil {
-		return c.fail(kafka.ClientError(err))
-	}
-	for i := range records {
+	queued, err := c.cluster.Send(ctx, toMessages(topic.Name, records))
+	for i := range queued {
 		c.g.opts.Metrics.Produced(c.cluster.Name(), topic.Name, "queued", records[i].Size())
+	}
+	switch {
+	case err != nil && queued == 0:
+		return c.fail(kafka.ClientError(err)) // nothing queued: safe to retry (Retry-After)
+	case err != nil:
+		// Some records are queued and will be written: a plain retry would
+		// write them twice. Say which ones to send again, and no Retry-After.
+		e := kafka.ClientError(err)
+		return c.fail(apierr.New(e.Status, e.Code,
+			"%d of %d records were queued and will be written; the others were not (%s). Send again only the records from index %d on.",
+			queued, len(records), e.Message, queued).Wrap(err))
 	}
 	resp := c.respond(http.StatusNoContent, nil)
 	delete(resp.Headers, "content-type")

@@ -82,6 +82,30 @@ func TestProduceV2_Async(t *testing.T) {
 	}
 }
 
+// A full producer queue: nothing queued is safe to retry (429 with
+// Retry-After); some queued must not be resent, so the answer says which.
+func TestProduceV2_AsyncQueueFull(t *testing.T) {
+	for _, tt := range []struct {
+		room       int
+		retryAfter string
+		message    string
+	}{
+		{room: 0, retryAfter: "1", message: "retry later"},
+		{room: 2, retryAfter: "", message: "2 of 3 records were queued and will be written; the others were not"},
+	} {
+		e := newEnv(t)
+		e.cluster.queueRoom = &tt.room
+		resp := e.serve(t, post(produceV2Path+"?async=true", produceV2Post(produceV2JSON)), []byte(`{"records":[{"value":"a"},{"value":"b"},{"value":"c"}]}`))
+		code, msg := errorBody(t, resp)
+		if resp.Status != 429 || code != 429 || resp.Headers["retry-after"] != tt.retryAfter || !strings.Contains(msg, tt.message) {
+			t.Errorf("room %d: %d/%d retry-after %q %q", tt.room, resp.Status, code, resp.Headers["retry-after"], msg)
+		}
+		if n := len(e.cluster.messages()); n != tt.room {
+			t.Errorf("room %d: %d records queued", tt.room, n)
+		}
+	}
+}
+
 func TestProduceV2_DeliveryFailures(t *testing.T) {
 	e := newEnv(t)
 	e.cluster.deliver = func(i int, m kafka.Message) kafka.Delivery {

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -30,24 +31,38 @@ func toKafka(m *Message, now time.Time, opaque int) *ck.Message {
 }
 
 // Send hands msgs to the producer and returns without waiting for Kafka (the
-// bridge's async produce). When it returns nil every message is in the
-// producer's queue; it is written, retried or fails later, and a failure is
-// only logged. An error means the producer refused a message locally (its
-// queue is full): the messages before it are queued, the rest are not.
-func (c *Client) Send(msgs []Message) error {
+// bridge's async produce). It returns how many messages are in the
+// producer's queue, in order: they are written, retried or fail later, and a
+// failure is only logged. When the queue is full, Send waits for room until
+// ctx ends; then it returns the count queued so far and the error.
+func (c *Client) Send(ctx context.Context, msgs []Message) (int, error) {
 	ch := make(chan ck.Event, len(msgs)) // room for every report: the poller never blocks
 	now := time.Now()
 	queued := 0
 	var err error
-	for i := range msgs {
-		if err = c.producer.Produce(toKafka(&msgs[i], now, i), ch); err != nil {
+	for i := 0; i < len(msgs); {
+		err = c.producer.Produce(toKafka(&msgs[i], now, i), ch)
+		if err == nil {
+			queued++
+			i++
+			continue
+		}
+		if ke, ok := err.(ck.Error); !ok || ke.Code() != ck.ErrQueueFull {
 			break
 		}
-		queued++
+		select { // the queue drains as Kafka acknowledges: try again shortly
+		case <-ctx.Done():
+		case <-time.After(queueFullRetry):
+			continue
+		}
+		break
 	}
 	go c.logFailedSends(ch, queued)
-	return err
+	return queued, err
 }
+
+// queueFullRetry is how long Send waits before retrying a full queue.
+const queueFullRetry = 10 * time.Millisecond
 
 // logFailedSends reads the n delivery reports of a Send and logs failures.
 func (c *Client) logFailedSends(ch <-chan ck.Event, n int) {
