@@ -37,20 +37,7 @@ func (c *call) adminAnswer(body []byte, err error) *Response {
 	if err != nil {
 		return c.fail(kafka.ClientError(err))
 	}
-	return c.adminRespond(http.StatusOK, body)
-}
-
-// adminRespond answers in the route's media type; a bodiless answer (201 of
-// the bridge, 204) carries no content-type.
-func (c *call) adminRespond(status int, body []byte) *Response {
-	resp := c.respond(status, body)
-	switch {
-	case body == nil:
-		delete(resp.Headers, "content-type")
-	case c.route.API == "v2":
-		resp.Headers["content-type"] = kafkarest.MediaV2
-	}
-	return resp
+	return c.respond(http.StatusOK, body)
 }
 
 // brokers answers GET /brokers and GET /brokers/{broker_id}.
@@ -182,7 +169,7 @@ func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
 			return c.fail(kafka.ClientError(err))
 		}
 		if c.route.API == "v2" {
-			return c.adminRespond(http.StatusCreated, nil)
+			return c.respond(http.StatusCreated, nil)
 		}
 		rf := t.ReplicationFactor
 		if len(t.Assignment) > 0 {
@@ -196,9 +183,9 @@ func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
 			return c.fail(err)
 		}
 		if req.ValidateOnly {
-			return c.adminRespond(http.StatusOK, b) // a dry run: nothing created
+			return c.respond(http.StatusOK, b) // a dry run: nothing created
 		}
-		resp := c.adminRespond(http.StatusCreated, b)
+		resp := c.respond(http.StatusCreated, b)
 		resp.Headers["location"] = links.TopicSelf(c.cluster.ID(), t.Name)
 		return resp
 	})
@@ -262,7 +249,7 @@ func (c *call) deleteTopic(ctx context.Context) (*Response, BodyFunc) {
 	if err := c.cluster.DeleteTopic(ctx, c.route.Topic); err != nil {
 		return c.fail(kafka.ClientError(err)), nil
 	}
-	return c.adminRespond(http.StatusNoContent, nil), nil
+	return c.respond(http.StatusNoContent, nil), nil
 }
 
 // updatePartitionCount answers PATCH /topics/{topic_name}: more partitions.

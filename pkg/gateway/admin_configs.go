@@ -105,5 +105,5 @@ func (c *call) changeTopicConfigs(ctx context.Context, changes []kafkarest.Confi
 	if err := c.cluster.AlterTopicConfigs(ctx, c.route.Topic, out, validateOnly); err != nil {
 		return c.fail(kafka.ClientError(err))
 	}
-	return c.adminRespond(http.StatusNoContent, nil)
+	return c.respond(http.StatusNoContent, nil)
 }

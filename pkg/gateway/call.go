@@ -94,7 +94,10 @@ func (c *call) deny(d policy.Decision) *Response {
 	for k, v := range d.Headers {
 		e = e.WithHeader(k, v)
 	}
-	if d.Err != nil {
+	switch {
+	case errors.Is(d.Err, context.Canceled): // the client left while the policy ran
+		return c.fail(apierr.ClientGone.Wrap(d.Err))
+	case d.Err != nil:
 		e = e.Wrap(d.Err)
 	}
 	return c.fail(e)
@@ -130,13 +133,17 @@ func (c *call) fail(err error) *Response {
 	return resp
 }
 
-// respond builds a JSON response and records the request's metrics.
+// respond builds a response in the route's API media type (none when there
+// is no body: 204, the bridge's 201) and records the request's metrics.
 func (c *call) respond(status int, body []byte) *Response {
 	resp := &Response{
 		Status:  status,
-		Headers: map[string]string{"content-type": kafkarest.ContentType(c.route.API), "x-request-id": c.req.ID},
+		Headers: map[string]string{"x-request-id": c.req.ID},
 		Body:    body,
 		Details: "topicgate",
+	}
+	if body != nil {
+		resp.Headers["content-type"] = kafkarest.ContentType(c.route.API)
 	}
 	if n := len(c.decisions); n > 0 {
 		resp.Headers["x-topicgate-decision-id"] = c.decisions[n-1]

@@ -11,6 +11,7 @@ import (
 	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/metrics"
+	"github.com/topicgate/topicgate/pkg/policy"
 )
 
 // deadlineCluster records the deadline its Describe calls see.
@@ -57,6 +58,17 @@ func TestPhaseTimeout_BoundsKafkaCalls(t *testing.T) {
 func TestCancelledRequestIs499(t *testing.T) {
 	e := newEnv(t)
 	e.cluster.describeErr = context.Canceled
+	resp := e.serve(t, get("/kafka/v3/clusters/lkc-1", map[string]string{"authorization": demoAuth}), nil)
+	if code, _ := errorBody(t, resp); resp.Status != 499 || code != 499 {
+		t.Errorf("status %d, error_code %d; want 499", resp.Status, code)
+	}
+}
+
+// A client that leaves while the policy runs gets 499 in the logs, not a
+// denial.
+func TestCancelledDuringPolicyIs499(t *testing.T) {
+	e := newEnv(t)
+	e.policy.decide = func(*policy.Input) policy.Decision { return policy.Decision{Err: context.Canceled} }
 	resp := e.serve(t, get("/kafka/v3/clusters/lkc-1", map[string]string{"authorization": demoAuth}), nil)
 	if code, _ := errorBody(t, resp); resp.Status != 499 || code != 499 {
 		t.Errorf("status %d, error_code %d; want 499", resp.Status, code)

@@ -99,7 +99,5 @@ func (c *call) sendAsync(ctx context.Context, topic *kafka.TopicInfo, records []
 			"%d of %d records were queued and will be written; the others were not (%s). Send again only the records from index %d on.",
 			queued, len(records), e.Message, queued).Wrap(err))
 	}
-	resp := c.respond(http.StatusNoContent, nil)
-	delete(resp.Headers, "content-type")
-	return resp
+	return c.respond(http.StatusNoContent, nil)
 }

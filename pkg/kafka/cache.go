@@ -11,6 +11,7 @@ type ttlCache[T any] struct {
 	ttl time.Duration
 	mu  sync.Mutex
 	m   map[string]entry[T]
+	gen uint64 // bumped by forget: a load begun before it is not stored
 }
 
 type entry[T any] struct {
@@ -27,6 +28,7 @@ func newTTLCache[T any](ttl time.Duration) *ttlCache[T] {
 func (c *ttlCache[T]) get(key string, load func() (T, error)) (T, error) {
 	c.mu.Lock()
 	e, ok := c.m[key]
+	gen := c.gen
 	c.mu.Unlock()
 	if ok && time.Since(e.at) < c.ttl {
 		return e.v, nil
@@ -36,14 +38,18 @@ func (c *ttlCache[T]) get(key string, load func() (T, error)) (T, error) {
 		return v, err
 	}
 	c.mu.Lock()
-	c.m[key] = entry[T]{v, time.Now()}
+	if c.gen == gen { // else a change happened meanwhile: v may predate it
+		c.m[key] = entry[T]{v, time.Now()}
+	}
 	c.mu.Unlock()
 	return v, nil
 }
 
-// forget drops key, so that the next get loads it afresh (after a change).
+// forget drops key, so that the next get loads it afresh (after a change),
+// and keeps loads that were under way from storing what they read before it.
 func (c *ttlCache[T]) forget(key string) {
 	c.mu.Lock()
 	delete(c.m, key)
+	c.gen++
 	c.mu.Unlock()
 }

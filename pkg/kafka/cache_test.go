@@ -33,3 +33,18 @@ func TestTTLCache(t *testing.T) {
 		t.Fatalf("a failed load was cached: %d %v", v, err)
 	}
 }
+
+// A load that began before forget (a change) does not store what it read.
+func TestTTLCache_ForgetDuringALoad(t *testing.T) {
+	c := newTTLCache[string](time.Hour)
+	v, _ := c.get("t", func() (string, error) {
+		c.forget("t") // the topic is altered while its old configs are read
+		return "before", nil
+	})
+	if v != "before" {
+		t.Fatalf("the loading caller got %q", v)
+	}
+	if v, _ := c.get("t", func() (string, error) { return "after", nil }); v != "after" {
+		t.Errorf("next get = %q, want a fresh load", v)
+	}
+}

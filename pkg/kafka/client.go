@@ -147,16 +147,6 @@ func (c *Client) ctx(parent context.Context) (context.Context, context.CancelFun
 	return context.WithTimeout(parent, c.opts.RequestTimeout)
 }
 
-// timeoutMs is what is left of RequestTimeout within ctx's deadline, for
-// the calls that take a timeout instead of a context. At least 1 ms.
-func (c *Client) timeoutMs(ctx context.Context) int {
-	d := c.opts.RequestTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		d = min(d, time.Until(dl))
-	}
-	return max(1, int(d.Milliseconds()))
-}
-
 // Describe returns the cluster's id, controller and brokers.
 func (c *Client) Describe(ctx context.Context) (ClusterInfo, error) {
 	return c.cluster.get("", func() (ClusterInfo, error) { return c.describeCluster(ctx) })
@@ -192,7 +182,7 @@ func (c *Client) Topics(ctx context.Context) ([]TopicInfo, error) {
 }
 
 func (c *Client) listTopics(ctx context.Context) ([]TopicInfo, error) {
-	md, err := c.admin.GetMetadata(nil, true, c.timeoutMs(ctx))
+	md, err := c.admin.GetMetadata(nil, true, int(remaining(ctx, c.opts.RequestTimeout).Milliseconds()))
 	if err != nil {
 		return nil, err
 	}
