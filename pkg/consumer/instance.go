@@ -107,7 +107,8 @@ func (i *Instance) tryAcquire() bool {
 
 // closeAsync closes the instance in the background once no request holds it
 // (held: the caller holds it already) and returns a channel closed when the
-// consumer has left its group and is freed.
+// consumer has left its group and is freed, and no longer counts as leaving.
+// The instance has been removed from the manager (remove, Close).
 func (i *Instance) closeAsync(why string, held bool) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
@@ -116,6 +117,7 @@ func (i *Instance) closeAsync(why string, held bool) <-chan struct{} {
 			i.sem <- struct{}{}
 		}
 		i.close(why)
+		i.m.closed()
 	}()
 	return done
 }

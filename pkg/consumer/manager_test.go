@@ -157,6 +157,7 @@ func TestCreateNamesAndLimits(t *testing.T) {
 	if err := m.Delete("other", "a", nobody); err != nil {
 		t.Fatal(err)
 	}
+	m.bg.Wait() // a deleted instance counts until it has closed
 	gen, err := m.Create("g", "", Settings{})
 	if err != nil || gen.Name == "" {
 		t.Fatalf("generated name: %q, %v", gen.Name, err)
@@ -195,8 +196,9 @@ func TestIdleInstancesExpire(t *testing.T) {
 	if n := m.Expire(clk.Now()); n != 1 {
 		t.Fatalf("expired %d instances, want 1", n)
 	}
-	if !fakes["idle"].closed || fakes["used"].closed {
-		t.Errorf("closed: idle %v, used %v", fakes["idle"].closed, fakes["used"].closed)
+	fakes["idle"].waitClosed(t) // in the background
+	if fakes["used"].isClosed() {
+		t.Error("closed the instance in use")
 	}
 	if _, err := m.Get("g", "idle", nobody); status(err) != 404 {
 		t.Errorf("expired instance: %v, want 404", err)
@@ -495,5 +497,86 @@ func TestCloseIsBoundedAndLogsWhatDidNotClose(t *testing.T) {
 	}
 	if len(named) != 1 || named[0] != "slow" {
 		t.Errorf("warned about %v, want [slow]", named)
+	}
+}
+
+// An instance deleted or expired still counts toward max_instances until its
+// consumer has left the group: a client looping create/delete against a slow
+// broker cannot pile up consumers. Expire does not wait for the close, and
+// Close waits for expiring instances as for deleted ones.
+func TestClosingInstancesCount(t *testing.T) {
+	for _, how := range []string{"deleted", "expired"} {
+		t.Run(how, func(t *testing.T) {
+			m, clk, fakes := newTestManager(t, 1)
+			m.Create("g", "a", Settings{})
+			f := fakes["a"]
+			f.closeRelease = make(chan struct{})
+			returnsSoon(t, how, func() {
+				if how == "deleted" {
+					if err := m.Delete("g", "a", nobody); err != nil {
+						t.Errorf("delete: %v", err)
+					}
+					return
+				}
+				clk.add(time.Hour)
+				if n := m.Expire(clk.Now()); n != 1 {
+					t.Errorf("expired %d, want 1", n)
+				}
+			})
+			if m.Len() != 0 {
+				t.Errorf("%d instances, want none", m.Len())
+			}
+			_, err := m.Create("g", "b", Settings{})
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Status != 503 || ae.RetryAfter <= 0 {
+				t.Fatalf("create while %s instance closes: %v, want 503 with Retry-After", how, err)
+			}
+			if _, ok := fakes["b"]; ok {
+				t.Error("opened a consumer while full")
+			}
+			close(f.closeRelease)
+			m.bg.Wait() // the background close has ended
+			if _, err := m.Create("g", "b", Settings{}); err != nil {
+				t.Fatalf("create once it closed: %v", err)
+			}
+			m.Close(5 * time.Second)
+			if !fakes["b"].isClosed() || !f.isClosed() {
+				t.Error("Close left an instance open")
+			}
+		})
+	}
+}
+
+// Close waits for an expired instance still closing, within its budget.
+func TestCloseWaitsForExpiringInstances(t *testing.T) {
+	m, clk, fakes := newTestManager(t, 10)
+	m.Create("g", "a", Settings{})
+	f := fakes["a"]
+	f.closeRelease = make(chan struct{})
+	clk.add(time.Hour)
+	returnsSoon(t, "Expire", func() { m.Expire(clk.Now()) })
+	closed := make(chan struct{})
+	go func() { m.Close(time.Minute); close(closed) }()
+	close(f.closeRelease)
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if !f.isClosed() {
+		t.Error("Close returned before the expiring instance closed")
+	}
+}
+
+// Close stops the janitor.
+func TestCloseStopsTheJanitor(t *testing.T) {
+	m, _, _ := newTestManager(t, 10)
+	ran := make(chan struct{})
+	go func() { defer close(ran); m.Run(context.Background()) }()
+	m.Close(time.Second)
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the janitor still runs after Close")
 	}
 }
