@@ -47,6 +47,11 @@ var (
 	// time limit. Kafka may still apply it.
 	ErrCommitTimeout = apierr.New(http.StatusGatewayTimeout, 504,
 		"The commit did not finish within the request's time limit; it may or may not have been applied. Commit again, or check the group's committed offsets.")
+	// ErrCommitNotStarted is a commit whose request's time limit passed
+	// before it could start (authorizing it, waiting for the instance).
+	ErrCommitNotStarted = apierr.New(http.StatusGatewayTimeout, 504,
+		"The request's time limit passed before the commit could start; nothing was committed. Commit again.").
+		WithRetryAfter(time.Second)
 	ErrClosing = apierr.New(http.StatusServiceUnavailable, 503, "topicgate is shutting down and accepts no new consumer instances.").
 			WithRetryAfter(time.Second)
 )
