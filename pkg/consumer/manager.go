@@ -177,8 +177,9 @@ func (m *Manager) roomLocked(k key) error {
 }
 
 // Get returns the instance that owner created and marks it used. Another
-// principal's instance is ErrNotFound, as an unknown one, so that instance
-// names do not leak across principals.
+// principal's instance is ErrNotFound, as an unknown one: no principal can
+// use or see another's instance. (Names are not secret: Create answers
+// ErrExists for a name taken by anyone.)
 func (m *Manager) Get(group, name string, owner identity.Principal) (*Instance, error) {
 	m.mu.Lock()
 	inst := m.instances[key{group, name}]
