@@ -107,7 +107,8 @@ func (i *Instance) tryAcquire() bool {
 
 // closeAsync closes the instance in the background once no request holds it
 // (held: the caller holds it already) and returns a channel closed when the
-// consumer has left its group and is freed.
+// consumer has left its group and is freed, and no longer counts as leaving.
+// The instance has been removed from the manager (remove, Close).
 func (i *Instance) closeAsync(why string, held bool) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
@@ -116,6 +117,7 @@ func (i *Instance) closeAsync(why string, held bool) <-chan struct{} {
 			i.sem <- struct{}{}
 		}
 		i.close(why)
+		i.m.closed()
 	}()
 	return done
 }
@@ -280,14 +282,24 @@ func assignedTopics(parts []kafka.ConsumerPartition) []string {
 }
 
 // Commit commits offsets, or with none the offsets after the records
-// returned so far. Kafka's commit is synchronous and cannot be cancelled:
-// when ctx's deadline passes first, Commit answers ErrCommitTimeout (the
-// commit may or may not be applied) and the instance stays held until the
-// commit ends.
+// returned so far. Kafka's commit is synchronous and cannot be cancelled: a
+// commit whose request has ended, or whose deadline has passed, before it
+// starts is not started (ErrCommitNotStarted for the deadline); when ctx's
+// deadline passes during it, Commit answers ErrCommitTimeout (the commit may
+// or may not be applied) and the instance stays held until the commit ends.
 func (i *Instance) Commit(ctx context.Context, by time.Time, offsets []kafka.ConsumerOffset) error {
 	return i.do(ctx, by, func() error {
 		if len(offsets) == 0 && i.mode == modeNone {
 			return nil // nothing consumed
+		}
+		if err := ctx.Err(); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return ErrCommitNotStarted.Wrap(err)
+			}
+			return err
+		}
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			return ErrCommitNotStarted.Wrap(context.DeadlineExceeded)
 		}
 		done := make(chan error, 1)
 		go func() { done <- i.k.Commit(offsets) }()

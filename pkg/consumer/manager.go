@@ -47,6 +47,11 @@ var (
 	// time limit. Kafka may still apply it.
 	ErrCommitTimeout = apierr.New(http.StatusGatewayTimeout, 504,
 		"The commit did not finish within the request's time limit; it may or may not have been applied. Commit again, or check the group's committed offsets.")
+	// ErrCommitNotStarted is a commit whose request's time limit passed
+	// before it could start (authorizing it, waiting for the instance).
+	ErrCommitNotStarted = apierr.New(http.StatusGatewayTimeout, 504,
+		"The request's time limit passed before the commit could start; nothing was committed. Commit again.").
+		WithRetryAfter(time.Second)
 	ErrClosing = apierr.New(http.StatusServiceUnavailable, 503, "topicgate is shutting down and accepts no new consumer instances.").
 			WithRetryAfter(time.Second)
 )
@@ -88,8 +93,14 @@ type Manager struct {
 	opts      Options
 	mu        sync.Mutex
 	instances map[key]*Instance
-	closing   bool
-	bg        sync.WaitGroup // deleted instances closing in the background
+	// leaving counts the instances removed (deleted, expired, shut down)
+	// whose consumer has not finished closing: each still holds a
+	// librdkafka consumer, so each still counts toward MaxInstances.
+	leaving int
+	closing bool
+	stop    chan struct{}  // closed by Close: the janitor stops
+	bg      sync.WaitGroup // deleted and expired instances closing in the background
+	janitor sync.WaitGroup // Run, while it runs
 }
 
 // New returns an empty Manager. Run its janitor with Run.
@@ -103,7 +114,7 @@ func New(opts Options) *Manager {
 	if opts.CloseTimeout <= 0 {
 		opts.CloseTimeout = 10 * time.Second
 	}
-	return &Manager{opts: opts, instances: map[key]*Instance{}}
+	return &Manager{opts: opts, instances: map[key]*Instance{}, stop: make(chan struct{})}
 }
 
 // Create opens a new instance in group. An empty name gets a generated one.
@@ -153,10 +164,11 @@ func (m *Manager) roomLocked(k key) error {
 		return ErrClosing
 	case m.instances[k] != nil:
 		return ErrExists
-	case len(m.instances) >= m.opts.MaxInstances:
+	case len(m.instances)+m.leaving >= m.opts.MaxInstances:
 		// 503, not 429: the limit is this process's capacity, not the
 		// caller's rate; another replica, or this one once an idle instance
-		// expires, can take it.
+		// expires, can take it. Instances still closing count: their
+		// consumers are still leaving their groups.
 		return apierr.New(http.StatusServiceUnavailable, 503,
 			"This topicgate process already holds its maximum of %d consumer instances; delete unused instances or retry later.",
 			m.opts.MaxInstances).WithRetryAfter(5 * time.Second)
@@ -165,8 +177,9 @@ func (m *Manager) roomLocked(k key) error {
 }
 
 // Get returns the instance that owner created and marks it used. Another
-// principal's instance is ErrNotFound, as an unknown one, so that instance
-// names do not leak across principals.
+// principal's instance is ErrNotFound, as an unknown one: no principal can
+// use or see another's instance. (Names are not secret: Create answers
+// ErrExists for a name taken by anyone.)
 func (m *Manager) Get(group, name string, owner identity.Principal) (*Instance, error) {
 	m.mu.Lock()
 	inst := m.instances[key{group, name}]
@@ -181,8 +194,9 @@ func (m *Manager) Get(group, name string, owner identity.Principal) (*Instance, 
 // Delete removes an instance at once, so every later request finds none,
 // and closes it in the background: once the request it may be serving ends,
 // it leaves its group, committing first if it auto-commits. Delete does not
-// wait for Kafka. Only the principal that created the instance may delete
-// it (ErrNotFound otherwise).
+// wait for Kafka; until the consumer is closed it still counts toward
+// MaxInstances. Only the principal that created the instance may delete it
+// (ErrNotFound otherwise).
 func (m *Manager) Delete(group, name string, owner identity.Principal) error {
 	inst := m.remove(key{group, name}, func(i *Instance) bool { return i.owner == owner }, &m.bg)
 	if inst == nil {
@@ -195,9 +209,10 @@ func (m *Manager) Delete(group, name string, owner identity.Principal) error {
 	return nil
 }
 
-// remove takes an instance out of the table; with check, only if check
-// still holds under the lock. With bg, it adds one to bg under the lock
-// (before Close can wait on it).
+// remove takes an instance out of the table, counting it as leaving until
+// its close ends (closeAsync); with check, only if check still holds under
+// the lock. With bg, it adds one to bg under the lock (before Close can wait
+// on it).
 func (m *Manager) remove(k key, check func(*Instance) bool, bg *sync.WaitGroup) *Instance {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -207,6 +222,7 @@ func (m *Manager) remove(k key, check func(*Instance) bool, bg *sync.WaitGroup) 
 	}
 	delete(m.instances, k)
 	inst.gone.Store(true)
+	m.leaving++
 	if bg != nil {
 		bg.Add(1)
 	}
@@ -229,8 +245,17 @@ func (m *Manager) await(inst *Instance, closed <-chan struct{}, by time.Time) bo
 	}
 }
 
-// Expire closes the instances idle since before now-IdleTimeout and not
-// serving a request, and returns how many it closed.
+// closed ends the count of an instance leaving (see remove).
+func (m *Manager) closed() {
+	m.mu.Lock()
+	m.leaving--
+	m.mu.Unlock()
+}
+
+// Expire removes the instances idle since before now-IdleTimeout and not
+// serving a request, closes them in the background as Delete does (Close
+// waits for them), and returns how many it expired. It does not wait for
+// Kafka, so one slow close does not hold up the others.
 func (m *Manager) Expire(now time.Time) int {
 	cutoff := now.Add(-m.opts.IdleTimeout)
 	m.mu.Lock()
@@ -246,19 +271,31 @@ func (m *Manager) Expire(now time.Time) int {
 		if !inst.tryAcquire() {
 			continue // serving a request: in use, not idle
 		}
-		if m.remove(key{inst.Group, inst.Name}, func(i *Instance) bool { return i == inst && i.idleSince(cutoff) }, nil) == nil {
+		if m.remove(key{inst.Group, inst.Name}, func(i *Instance) bool { return i == inst && i.idleSince(cutoff) }, &m.bg) == nil {
 			<-inst.sem // used meanwhile
 			continue
 		}
-		m.await(inst, inst.closeAsync("expired", true), time.Now().Add(m.opts.CloseTimeout))
+		go func() {
+			defer m.bg.Done()
+			m.await(inst, inst.closeAsync("expired", true), time.Now().Add(m.opts.CloseTimeout))
+		}()
 		m.opts.Metrics.ConsumerExpired()
 		n++
 	}
 	return n
 }
 
-// Run expires idle instances until ctx ends.
+// Run expires idle instances until ctx ends or Close is called; Close waits
+// for it to return.
 func (m *Manager) Run(ctx context.Context) {
+	m.mu.Lock()
+	if m.closing {
+		m.mu.Unlock()
+		return
+	}
+	m.janitor.Add(1) // under the lock: never after Close has begun to wait
+	m.mu.Unlock()
+	defer m.janitor.Done()
 	every := min(max(m.opts.IdleTimeout/4, 10*time.Millisecond), 30*time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -266,29 +303,36 @@ func (m *Manager) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-m.stop:
+			return
 		case <-t.C:
 			m.Expire(m.opts.Now())
 		}
 	}
 }
 
-// Close closes every instance, so each leaves its group now instead of when
-// the group's session times out, and refuses new ones. It closes them all at
-// once and waits for them, and for deleted ones still closing, at most
-// budget; the instances still closing then are logged and left to finish in
-// the background.
+// Close stops the janitor (Run) and waits for it, closes every instance, so
+// each leaves its group now instead of when the group's session times out,
+// and refuses new ones. It closes them all at once and waits for them, and
+// for deleted and expired ones still closing, at most budget; the instances
+// still closing then are logged and left to finish in the background.
 func (m *Manager) Close(budget time.Duration) {
 	by := time.Now().Add(budget)
 	m.mu.Lock()
+	if !m.closing {
+		close(m.stop)
+	}
 	m.closing = true
 	all := make([]*Instance, 0, len(m.instances))
 	for k, inst := range m.instances {
 		all = append(all, inst)
 		inst.gone.Store(true)
 		delete(m.instances, k)
+		m.leaving++
 	}
 	m.opts.Metrics.ConsumerInstances(0)
 	m.mu.Unlock()
+	m.janitor.Wait() // Expire does not block: it returns promptly
 	var wg sync.WaitGroup
 	for _, inst := range all {
 		wg.Add(1)

@@ -25,6 +25,10 @@ type fakeKafka struct {
 	commits  [][]kafka.ConsumerOffset
 	closed   bool
 	polls    int
+	// commitsStarted counts the calls to Commit; commitStarted, when set,
+	// is closed by the next (under mu).
+	commitsStarted int
+	commitStarted  chan struct{}
 	// closedCh is closed when Close returns; Close first waits for
 	// closeRelease, and Commit for commitRelease, when they are set.
 	closedCh, closeRelease, commitRelease chan struct{}
@@ -39,6 +43,13 @@ func (f *fakeKafka) Assign(p []kafka.ConsumerPartition) error       { f.assigned
 func (f *fakeKafka) Unassign() error                                { f.assigned = nil; return nil }
 func (f *fakeKafka) Assignment() ([]kafka.ConsumerPartition, error) { return f.assigned, nil }
 func (f *fakeKafka) Commit(o []kafka.ConsumerOffset) error {
+	f.mu.Lock()
+	f.commitsStarted++
+	if f.commitStarted != nil {
+		close(f.commitStarted)
+		f.commitStarted = nil
+	}
+	f.mu.Unlock()
 	if f.commitRelease != nil {
 		<-f.commitRelease
 	}
@@ -128,6 +139,14 @@ func status(err error) int {
 	return 0
 }
 
+func asAPI(err error) *apierr.Error {
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &apierr.Error{}
+}
+
 // nobody is the owner of instances created without one.
 var nobody identity.Principal
 
@@ -157,6 +176,7 @@ func TestCreateNamesAndLimits(t *testing.T) {
 	if err := m.Delete("other", "a", nobody); err != nil {
 		t.Fatal(err)
 	}
+	m.bg.Wait() // a deleted instance counts until it has closed
 	gen, err := m.Create("g", "", Settings{})
 	if err != nil || gen.Name == "" {
 		t.Fatalf("generated name: %q, %v", gen.Name, err)
@@ -195,8 +215,9 @@ func TestIdleInstancesExpire(t *testing.T) {
 	if n := m.Expire(clk.Now()); n != 1 {
 		t.Fatalf("expired %d instances, want 1", n)
 	}
-	if !fakes["idle"].closed || fakes["used"].closed {
-		t.Errorf("closed: idle %v, used %v", fakes["idle"].closed, fakes["used"].closed)
+	fakes["idle"].waitClosed(t) // in the background
+	if fakes["used"].isClosed() {
+		t.Error("closed the instance in use")
 	}
 	if _, err := m.Get("g", "idle", nobody); status(err) != 404 {
 		t.Errorf("expired instance: %v, want 404", err)
@@ -420,18 +441,50 @@ func TestDeleteDoesNotWaitForKafka(t *testing.T) {
 	f.waitClosed(t)
 }
 
+// deadlineCtx is a context whose deadline the test passes by hand (end):
+// Err is then context.DeadlineExceeded.
+type deadlineCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func newDeadlineCtx() *deadlineCtx {
+	return &deadlineCtx{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) {
+	select {
+	case <-c.done:
+		return time.Now().Add(-time.Second), true
+	default:
+		return time.Now().Add(time.Hour), true
+	}
+}
+func (c *deadlineCtx) Done() <-chan struct{} { return c.done }
+func (c *deadlineCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+func (c *deadlineCtx) end() { close(c.done) }
+
 func TestCommitIsBoundedByTheRequest(t *testing.T) {
 	m, _, fakes := newTestManager(t, 10)
 	inst, _ := m.Create("g", "a", Settings{})
 	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t"}})
 	f := fakes["a"]
 	f.commitRelease = make(chan struct{})
-	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
-	defer cancel()
+	started := make(chan struct{})
+	ctx := newDeadlineCtx()
+	f.commitStarted = started
+	go func() { <-started; ctx.end() }() // the deadline passes during the commit
 	var err error
 	returnsSoon(t, "Commit", func() { err = inst.Commit(ctx, soon(), nil) })
-	if status(err) != 504 {
-		t.Fatalf("commit past its deadline: %v, want 504", err)
+	if status(err) != 504 || asAPI(err).Message != ErrCommitTimeout.Message {
+		t.Fatalf("commit past its deadline: %v, want ErrCommitTimeout", err)
 	}
 	// The commit still runs: the instance is not used by another call meanwhile.
 	if _, err := inst.Poll(context.Background(), time.Now(), PollOptions{MaxBytes: 100, MaxRecords: 10}); !errors.Is(err, ErrBusy) {
@@ -445,6 +498,37 @@ func TestCommitIsBoundedByTheRequest(t *testing.T) {
 		t.Errorf("%d commits", len(f.commits))
 	}
 }
+
+// A commit whose deadline has passed before it starts (spent authorizing, or
+// waiting for the instance) is not started: the answer is the deadline's
+// error, and nothing is committed.
+func TestCommitPastItsDeadlineDoesNotStart(t *testing.T) {
+	m, _, fakes := newTestManager(t, 10)
+	inst, _ := m.Create("g", "a", Settings{})
+	inst.Assign(context.Background(), soon(), []kafka.ConsumerPartition{{Topic: "t"}})
+	f := fakes["a"]
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	passed := &passedDeadlineCtx{Context: context.Background()} // Err not yet set
+	for name, ctx := range map[string]context.Context{"ended": expired, "deadline passed": passed} {
+		err := inst.Commit(ctx, soon(), []kafka.ConsumerOffset{{Topic: "t", Offset: 5}})
+		if status(err) != 504 || !errors.Is(err, context.DeadlineExceeded) || asAPI(err).Message != ErrCommitNotStarted.Message {
+			t.Errorf("%s: commit: %v, want a 504 that nothing was committed", name, err)
+		}
+	}
+	if len(f.commits) != 0 || f.commitsStarted != 0 {
+		t.Errorf("committed %v past the deadline", f.commits)
+	}
+	// Nothing detached: the instance serves the next request at once.
+	if err := inst.Commit(context.Background(), time.Now(), nil); err != nil {
+		t.Errorf("next commit: %v", err)
+	}
+}
+
+// passedDeadlineCtx has a deadline in the past whose timer has not fired yet.
+type passedDeadlineCtx struct{ context.Context }
+
+func (passedDeadlineCtx) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
 
 func TestCancelledWaitIsNotAConflict(t *testing.T) {
 	m, _, fakes := newTestManager(t, 10)
@@ -495,5 +579,86 @@ func TestCloseIsBoundedAndLogsWhatDidNotClose(t *testing.T) {
 	}
 	if len(named) != 1 || named[0] != "slow" {
 		t.Errorf("warned about %v, want [slow]", named)
+	}
+}
+
+// An instance deleted or expired still counts toward max_instances until its
+// consumer has left the group: a client looping create/delete against a slow
+// broker cannot pile up consumers. Expire does not wait for the close, and
+// Close waits for expiring instances as for deleted ones.
+func TestClosingInstancesCount(t *testing.T) {
+	for _, how := range []string{"deleted", "expired"} {
+		t.Run(how, func(t *testing.T) {
+			m, clk, fakes := newTestManager(t, 1)
+			m.Create("g", "a", Settings{})
+			f := fakes["a"]
+			f.closeRelease = make(chan struct{})
+			returnsSoon(t, how, func() {
+				if how == "deleted" {
+					if err := m.Delete("g", "a", nobody); err != nil {
+						t.Errorf("delete: %v", err)
+					}
+					return
+				}
+				clk.add(time.Hour)
+				if n := m.Expire(clk.Now()); n != 1 {
+					t.Errorf("expired %d, want 1", n)
+				}
+			})
+			if m.Len() != 0 {
+				t.Errorf("%d instances, want none", m.Len())
+			}
+			_, err := m.Create("g", "b", Settings{})
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Status != 503 || ae.RetryAfter <= 0 {
+				t.Fatalf("create while %s instance closes: %v, want 503 with Retry-After", how, err)
+			}
+			if _, ok := fakes["b"]; ok {
+				t.Error("opened a consumer while full")
+			}
+			close(f.closeRelease)
+			m.bg.Wait() // the background close has ended
+			if _, err := m.Create("g", "b", Settings{}); err != nil {
+				t.Fatalf("create once it closed: %v", err)
+			}
+			m.Close(5 * time.Second)
+			if !fakes["b"].isClosed() || !f.isClosed() {
+				t.Error("Close left an instance open")
+			}
+		})
+	}
+}
+
+// Close waits for an expired instance still closing, within its budget.
+func TestCloseWaitsForExpiringInstances(t *testing.T) {
+	m, clk, fakes := newTestManager(t, 10)
+	m.Create("g", "a", Settings{})
+	f := fakes["a"]
+	f.closeRelease = make(chan struct{})
+	clk.add(time.Hour)
+	returnsSoon(t, "Expire", func() { m.Expire(clk.Now()) })
+	closed := make(chan struct{})
+	go func() { m.Close(time.Minute); close(closed) }()
+	close(f.closeRelease)
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if !f.isClosed() {
+		t.Error("Close returned before the expiring instance closed")
+	}
+}
+
+// Close stops the janitor.
+func TestCloseStopsTheJanitor(t *testing.T) {
+	m, _, _ := newTestManager(t, 10)
+	ran := make(chan struct{})
+	go func() { defer close(ran); m.Run(context.Background()) }()
+	m.Close(time.Second)
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the janitor still runs after Close")
 	}
 }

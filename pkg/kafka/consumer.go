@@ -57,6 +57,9 @@ type Consumer struct {
 	q        pollQueue // c; a fake in tests
 	log      *zap.Logger
 	logsDone chan struct{}
+	// subscribed: it reads a subscription (topics or a pattern), not
+	// partitions assigned by hand.
+	subscribed bool
 }
 
 // pollQueue is what Poll needs of the librdkafka consumer.
@@ -117,17 +120,31 @@ func (c *Client) NewConsumer(s ConsumerSettings) (*Consumer, error) {
 
 // Subscribe subscribes to a list of topics, replacing any subscription.
 func (k *Consumer) Subscribe(topics []string) error {
-	return k.c.SubscribeTopics(topics, nil)
+	return k.subscribe(topics)
 }
 
 // SubscribePattern subscribes to every topic whose whole name matches the
 // regular expression, as the bridge's (Java) pattern subscriptions do.
 func (k *Consumer) SubscribePattern(pattern string) error {
-	return k.c.SubscribeTopics([]string{"^(" + pattern + ")$"}, nil)
+	return k.subscribe([]string{"^(" + pattern + ")$"})
+}
+
+func (k *Consumer) subscribe(topics []string) error {
+	if err := k.c.SubscribeTopics(topics, nil); err != nil {
+		return err
+	}
+	k.subscribed = true
+	return nil
 }
 
 // Unsubscribe ends a subscription.
-func (k *Consumer) Unsubscribe() error { return k.c.Unsubscribe() }
+func (k *Consumer) Unsubscribe() error {
+	if err := k.c.Unsubscribe(); err != nil {
+		return err
+	}
+	k.subscribed = false
+	return nil
+}
 
 // Assign assigns partitions by hand; each starts at the group's committed
 // offset, or where auto.offset.reset says.
@@ -136,7 +153,11 @@ func (k *Consumer) Assign(parts []ConsumerPartition) error {
 	for i, p := range parts {
 		tps[i] = ck.TopicPartition{Topic: &parts[i].Topic, Partition: p.Partition, Offset: ck.OffsetStored}
 	}
-	return k.c.Assign(tps)
+	if err := k.c.Assign(tps); err != nil {
+		return err
+	}
+	k.subscribed = false
+	return nil
 }
 
 // Unassign drops a manual assignment.
@@ -166,6 +187,9 @@ func (k *Consumer) Assignment() ([]ConsumerPartition, error) {
 // for the next poll like one that does not fit; when it is the first, Poll
 // answers accept's error and consumes nothing.
 //
+// A consumer error that no retry mends (endsPoll) ends the poll with it;
+// others are logged and waited out.
+//
 // Only records returned are marked consumed (stored for commits and
 // auto-commit). When ctx ends during the poll, or an error ends it, every
 // partition is rewound to its first record not returned and nothing is stored.
@@ -173,14 +197,17 @@ func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRe
 	deadline := time.Now().Add(wait)
 	var out []Record
 	size := 0
-	for len(out) < maxRecords && ctx.Err() == nil {
+	for polled := false; len(out) < maxRecords && ctx.Err() == nil; polled = true {
 		ms := 0 // once there are records, take only what is already fetched
 		if len(out) == 0 {
+			// Without wait left (timeout=0, or the budget spent waiting for
+			// a busy instance), one non-blocking poll still takes what is
+			// already fetched, as the bridge does.
 			left := time.Until(deadline)
-			if left <= 0 {
+			if left <= 0 && polled {
 				break
 			}
-			ms = int(min(left, 100*time.Millisecond).Milliseconds()) // stay responsive to ctx
+			ms = int(min(max(left, 0), 100*time.Millisecond).Milliseconds()) // stay responsive to ctx
 		}
 		ev := k.q.Poll(ms)
 		switch e := ev.(type) {
@@ -189,11 +216,13 @@ func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRe
 				return k.finish(ctx, out)
 			}
 		case *ck.Message:
-			if e.TopicPartition.Error != nil {
-				if len(out) > 0 {
-					return k.finish(ctx, out)
+			if err := e.TopicPartition.Error; err != nil {
+				if k.endsPoll(err) {
+					k.giveBack(out)
+					return nil, err
 				}
-				return nil, e.TopicPartition.Error
+				k.log.Info("Kafka consumer error", zap.Error(err))
+				continue
 			}
 			r := toRecord(e)
 			n := recordSize(&r)
@@ -218,7 +247,7 @@ func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRe
 			out = append(out, r)
 			size += n
 		case ck.Error:
-			if e.IsFatal() || e.Code() == ck.ErrTopicAuthorizationFailed || e.Code() == ck.ErrGroupAuthorizationFailed {
+			if k.endsPoll(e) {
 				k.giveBack(out)
 				return nil, e
 			}
@@ -228,6 +257,25 @@ func (k *Consumer) Poll(ctx context.Context, wait time.Duration, maxBytes, maxRe
 		}
 	}
 	return k.finish(ctx, out)
+}
+
+// endsPoll reports whether a consumer error ends a poll (EndsFetch): a fatal
+// error, a missing authorization, an offset outside the log with nowhere to
+// reset to, a partition assigned by hand that does not exist. A subscription
+// waits out a topic or partition that does not exist: its topic may be
+// created later, and the poll's wait bounds it.
+func (k *Consumer) endsPoll(err error) bool {
+	if !EndsFetch(err) {
+		return false
+	}
+	var ke ck.Error
+	if k.subscribed && errors.As(err, &ke) && !ke.IsFatal() {
+		switch ke.Code() {
+		case ck.ErrUnknownTopicOrPart, ck.ErrUnknownTopic, ck.ErrUnknownPartition:
+			return false
+		}
+	}
+	return true
 }
 
 // finish hands the records out: it marks them consumed, for commits without

@@ -14,14 +14,16 @@ import (
 
 // fakeQueue plays a script of events to Poll and records seeks and stores.
 type fakeQueue struct {
-	events []ck.Event
-	onPoll func(n int) // called before the n-th Poll (from 0) answers
-	polls  int
-	seeks  []ck.TopicPartition
-	stored []ck.TopicPartition
+	events   []ck.Event
+	timeouts []int       // each Poll's timeout
+	onPoll   func(n int) // called before the n-th Poll (from 0) answers
+	polls    int
+	seeks    []ck.TopicPartition
+	stored   []ck.TopicPartition
 }
 
-func (q *fakeQueue) Poll(int) ck.Event {
+func (q *fakeQueue) Poll(ms int) ck.Event {
+	q.timeouts = append(q.timeouts, ms)
 	if q.onPoll != nil {
 		q.onPoll(q.polls)
 	}
@@ -125,5 +127,97 @@ func TestConsumerPoll_TooLargeFirstRecordIs422(t *testing.T) {
 	var ae *apierr.Error
 	if !errors.As(err, &ae) || ae.Status != 422 || len(q.stored) != 0 || len(q.seeks) != 1 {
 		t.Errorf("Poll error %v, stored %v, seeks %v", err, q.stored, q.seeks)
+	}
+}
+
+// A poll with no wait left (timeout=0, or the budget spent waiting for a busy
+// instance) still takes the records already fetched, without blocking.
+func TestConsumerPoll_NoWaitTakesFetchedRecords(t *testing.T) {
+	for _, wait := range []time.Duration{0, -time.Second} {
+		q := &fakeQueue{events: []ck.Event{consumerMsg("t", 0, 5, "a"), consumerMsg("t", 0, 6, "b")}}
+		k := &Consumer{q: q, log: zap.NewNop()}
+		recs, err := k.Poll(context.Background(), wait, 1000, 10, nil)
+		if err != nil || len(recs) != 2 || recs[0].Offset != 5 || recs[1].Offset != 6 {
+			t.Fatalf("wait %v: Poll = %v, %v; want the records at 5 and 6", wait, recs, err)
+		}
+		for _, ms := range q.timeouts {
+			if ms != 0 {
+				t.Errorf("wait %v: polled with timeouts %v, want only non-blocking polls", wait, q.timeouts)
+				break
+			}
+		}
+		if got := positions(q.stored); got["t-0"] != 7 {
+			t.Errorf("wait %v: stored %v, want t-0 at 7", wait, got)
+		}
+	}
+	// Nothing fetched: one non-blocking poll, an empty page.
+	q := &fakeQueue{}
+	k := &Consumer{q: q, log: zap.NewNop()}
+	if recs, err := k.Poll(context.Background(), 0, 1000, 10, nil); err != nil || len(recs) != 0 || q.polls != 1 {
+		t.Errorf("Poll = %v, %v after %d polls; want an empty page after one", recs, err, q.polls)
+	}
+}
+
+// The consumer errors no retry mends end an instance's poll with the error,
+// as they end a stateless read (EndsFetch); records already taken are given
+// back. A subscription waits out a topic that does not exist (yet).
+func TestConsumerPoll_EndingErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		code       ck.ErrorCode
+		fatal      bool
+		subscribed bool
+		ends       bool
+	}{
+		{"no committed offset, auto.offset.reset none", ck.ErrAutoOffsetReset, false, true, true},
+		{"offset out of range", ck.ErrOffsetOutOfRange, false, false, true},
+		{"assigned partition that does not exist", ck.ErrUnknownPartition, false, false, true},
+		{"assigned topic that does not exist", ck.ErrUnknownTopicOrPart, false, false, true},
+		{"cluster authorization", ck.ErrClusterAuthorizationFailed, false, true, true},
+		{"topic authorization", ck.ErrTopicAuthorizationFailed, false, true, true},
+		{"fatal", ck.ErrFail, true, true, true},
+		{"subscribed topic that does not exist yet", ck.ErrUnknownTopicOrPart, false, true, false},
+		{"subscribed partition unknown", ck.ErrUnknownPartition, false, true, false},
+		{"transient", ck.ErrTransport, false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kerr := ck.NewError(tc.code, tc.name, tc.fatal)
+
+			// The error first: the poll answers it (or waits it out and takes the next record).
+			q := &fakeQueue{events: []ck.Event{kerr, consumerMsg("t", 0, 5, "a")}}
+			k := &Consumer{q: q, log: zap.NewNop(), subscribed: tc.subscribed}
+			recs, err := k.Poll(context.Background(), time.Minute, 1000, 10, nil)
+			if tc.ends {
+				var ke ck.Error
+				if !errors.As(err, &ke) || ke.Code() != tc.code || recs != nil {
+					t.Fatalf("Poll = %v, %v; want the error %v", recs, err, tc.code)
+				}
+				if ce := ClientError(err); ce.Status < 400 {
+					t.Errorf("mapped to %v", ce)
+				}
+			} else if err != nil || len(recs) != 1 {
+				t.Fatalf("Poll = %v, %v; want the error waited out and the record at 5", recs, err)
+			}
+
+			// Records taken before it: given back when it ends the poll.
+			q = &fakeQueue{events: []ck.Event{consumerMsg("t", 0, 5, "a"), consumerMsg("t", 1, 9, "b"), kerr}}
+			k = &Consumer{q: q, log: zap.NewNop(), subscribed: tc.subscribed}
+			recs, err = k.Poll(context.Background(), time.Minute, 1000, 10, nil)
+			if !tc.ends {
+				if err != nil || len(recs) != 2 {
+					t.Fatalf("Poll = %v, %v; want both records", recs, err)
+				}
+				return
+			}
+			if err == nil || recs != nil {
+				t.Fatalf("Poll = %v, %v; want the error", recs, err)
+			}
+			if len(q.stored) != 0 {
+				t.Errorf("stored %v; records not returned must not be consumed", positions(q.stored))
+			}
+			if got := positions(q.seeks); len(got) != 2 || got["t-0"] != 5 || got["t-1"] != 9 {
+				t.Errorf("rewound to %v, want t-0 at 5 and t-1 at 9", got)
+			}
+		})
 	}
 }

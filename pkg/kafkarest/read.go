@@ -3,6 +3,7 @@ package kafkarest
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,10 +39,8 @@ type ReadQuery struct {
 // the earliest offset.
 func ParseRead(api string, q url.Values, accept string) (ReadQuery, error) {
 	rq := ReadQuery{Offset: ReadEarliest, Format: FormatBinary}
-	for name, vs := range q {
-		if len(vs) > 1 {
-			return rq, apierr.BadRequest("query parameter %s is given %d times", name, len(vs))
-		}
+	if err := noRepeats(q); err != nil {
+		return rq, err
 	}
 	if q.Has("offset") && q.Has("timestamp") {
 		return rq, apierr.BadRequest("give offset or timestamp, not both")
@@ -110,6 +109,22 @@ func parseTimestamp(v string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, apierr.BadRequest("timestamp must be milliseconds since the epoch or an RFC 3339 date-time, not before 1970, got %s", strconv.Quote(v))
+}
+
+// noRepeats refuses a query parameter given more than once (the first in
+// name order, so the answer does not vary). Reads and consumer polls share it.
+func noRepeats(q url.Values) error {
+	names := make([]string, 0, len(q))
+	for name, vs := range q {
+		if len(vs) > 1 {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	return apierr.BadRequest("query parameter %s is given %d times", names[0], len(q[names[0]]))
 }
 
 // queryNumber reads an optional whole-number query parameter of at least

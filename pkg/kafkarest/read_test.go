@@ -250,3 +250,19 @@ func TestPollAndReadNumbers_OneParser(t *testing.T) {
 		t.Errorf("no query: %+v, %v", p, err)
 	}
 }
+
+// A parameter given twice is refused by a poll as by a read, in the same words.
+func TestPollAndReadRepeats_Refused(t *testing.T) {
+	for _, query := range []string{"timeout=1&timeout=2", "max_bytes=10&max_bytes=10", "timeout=0&max_bytes=5&timeout=0"} {
+		q, _ := url.ParseQuery(query)
+		_, pollErr := ParsePollQuery(q)
+		_, readErr := ParseRead("v2", q, "")
+		if pollErr == nil || readErr == nil {
+			t.Fatalf("%s: poll %v, read %v; want both refused", query, pollErr, readErr)
+		}
+		p, r := asAPIError(t, pollErr), asAPIError(t, readErr)
+		if p.Status != 400 || p.Message != r.Message || !strings.Contains(p.Message, "is given 2 times") {
+			t.Errorf("%s: poll %d %q, read %d %q", query, p.Status, p.Message, r.Status, r.Message)
+		}
+	}
+}

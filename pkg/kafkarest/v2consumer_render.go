@@ -30,9 +30,13 @@ type PollQuery struct {
 }
 
 // ParsePollQuery reads timeout (ms, 0 or more) and max_bytes (1 or more),
-// as a stateless read reads them.
+// as a stateless read reads them; a parameter given twice is refused, as a
+// read refuses it.
 func ParsePollQuery(q url.Values) (PollQuery, error) {
 	var p PollQuery
+	if err := noRepeats(q); err != nil {
+		return p, err
+	}
 	wait, ok, err := queryWait(q, "timeout")
 	if err != nil {
 		return p, err
