@@ -374,7 +374,5 @@ func (ci consumerCall) respondV2(status int, contentType string, body []byte) *R
 
 // noContent answers 204 without a body.
 func (ci consumerCall) noContent() *Response {
-	resp := ci.respond(http.StatusNoContent, nil)
-	delete(resp.Headers, "content-type")
-	return resp
+	return ci.respond(http.StatusNoContent, nil)
 }
