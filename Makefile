@@ -8,7 +8,7 @@ LDFLAGS  := -X github.com/topicgate/topicgate/pkg/cli.Version=$(VERSION)
 FUZZTIME ?= 30s
 export CGO_ENABLED := 1
 
-.PHONY: help build run test lint unit e2e fuzz deps clean
+.PHONY: help build run test lint unit e2e bench fuzz deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,11 +27,15 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 unit: ## unit tests, the Rego tests of policies/, fuzz seed corpora, and each benchmark once
-	$(GO) test -count=1 ./pkg/... ./cmd/...
+	$(GO) test -count=1 ./pkg/... ./cmd/... ./e2e/bench/...
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./pkg/...
 
 e2e: ## end-to-end tests through real Envoy and real Kafka (installs Kafka and Envoy first, once)
 	$(GO) test -count=1 -timeout 20m -v ./e2e/...
+
+bench: build ## benchmark topicgate against a direct producer and plain Envoy (BENCH_FLAGS=-quick: ~1 minute)
+	$(GO) build -o bin/bench ./e2e/cmd/bench
+	./bin/bench -topicgate bin/topicgate $(BENCH_FLAGS)
 
 fuzz: ## fuzz the path and produce-body parsers (FUZZTIME each, default 30s)
 	$(GO) test ./pkg/kafkarest -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)

@@ -66,9 +66,11 @@ func startKafka(ctx context.Context, kafkaHome, dir string, port, controllerPort
 	cp := filepath.Join(kafkaHome, "libs", "*")
 	var raw [16]byte
 	_, _ = rand.Read(raw[:])
+	// The id may start with "-": passed as --cluster-id=<id>, it is not taken
+	// for an option.
 	id := base64.RawURLEncoding.EncodeToString(raw[:])
 	format := exec.CommandContext(ctx, "java", "-cp", cp, "-Dlog4j2.configurationFile="+logCfg,
-		"kafka.tools.StorageTool", "format", "-t", id, "-c", props)
+		"kafka.tools.StorageTool", "format", "--cluster-id="+id, "-c", props)
 	if out, err := format.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("formatting Kafka storage: %v\n%s", err, out)
 	}

@@ -195,6 +195,19 @@ func (s *Stack) StopTopicgate(grace time.Duration) error {
 	return nil
 }
 
+// Pids are the process ids of the running components by name ("kafka",
+// "topicgate", "envoy"); a component not started here (an external Kafka)
+// is absent. The benchmark reads their CPU time and memory from /proc.
+func (s *Stack) Pids() map[string]int {
+	out := map[string]int{}
+	for name, p := range map[string]*proc{"kafka": s.kafka, "topicgate": s.topicgate, "envoy": s.envoy} {
+		if p != nil && !p.exited() {
+			out[name] = p.cmd.Process.Pid
+		}
+	}
+	return out
+}
+
 // LogPath is the log file of a component: kafka, topicgate or envoy.
 func (s *Stack) LogPath(name string) string { return filepath.Join(s.Opts.Dir, name+".log") }
 
