@@ -194,7 +194,11 @@ func (e *Engine) eval(ctx context.Context, in *Input) Decision {
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	rs, err := cur.pq.Eval(ctx, rego.EvalInput(in))
+	input, err := astInput(in)
+	if err != nil {
+		return Decision{Err: err}
+	}
+	rs, err := cur.pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return Decision{Err: fmt.Errorf("evaluating %s: %w", e.opts.Query, err)}
 	}

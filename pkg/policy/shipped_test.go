@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +72,37 @@ func BenchmarkDecideDemoPolicy(b *testing.B) {
 		b.Fatal(err)
 	}
 	in := produceInput(identity.Principal{Type: identity.TypeAPIKey, ID: "demo"})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := e.Decide(ctx, in); !d.Allow || d.Err != nil {
+			b.Fatalf("Decide = %+v, want allow", d)
+		}
+	}
+}
+
+// BenchmarkDecideDemoPolicy100Records is the records phase of a produce of
+// 100 records with 1 KiB values: the input a policy sees grows with the
+// records, so this is the policy's share of a large produce.
+func BenchmarkDecideDemoPolicy100Records(b *testing.B) {
+	e, err := New(context.Background(), Options{
+		Dir: filepath.Join(policiesDir, "demo"), Log: zap.NewNop(), DecisionLog: zap.NewNop(), Metrics: metrics.New(),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := produceInput(identity.Principal{Type: identity.TypeAPIKey, ID: "demo"})
+	in.Phase = PhaseRecords
+	value := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("v"), 1024))
+	for i := range 100 {
+		key := fmt.Sprintf("key-%d", i)
+		in.Records = append(in.Records, Record{
+			Index: i, Size: 1024 + len(key), Headers: []Header{},
+			Key:   &Data{Type: "STRING", Data: key, Size: len(key)},
+			Value: &Data{Type: "BINARY", Data: value, Size: 1024},
+		})
+	}
+	in.RecordsSummary = &RecordsSummary{Count: 100, Bytes: 100 * 1030}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
