@@ -31,6 +31,10 @@ type Listen struct {
 	GRPC  string `yaml:"grpc"`  // host:port for ext_proc and gRPC health ("" disables)
 	Unix  string `yaml:"unix"`  // unix socket path for the same services ("" disables)
 	Admin string `yaml:"admin"` // host:port for /healthz, /readyz, /metrics ("" disables)
+	// Profiling serves Go's profiles under /debug/pprof/ on the admin
+	// listener. Off by default: profiles reveal internals, and a CPU profile
+	// costs CPU while it runs.
+	Profiling bool `yaml:"profiling"`
 }
 
 // Log configures logging.

@@ -36,6 +36,17 @@ func integer(p func(*Config) *int) func(*Config, string) error {
 	}
 }
 
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
 func duration(p func(*Config) *Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
@@ -51,6 +62,7 @@ var settings = []setting{
 	{"grpc-addr", "host:port for the ext_proc gRPC listener (empty disables)", str(func(c *Config) *string { return &c.Listen.GRPC })},
 	{"unix-socket", "unix socket path for the ext_proc gRPC listener", str(func(c *Config) *string { return &c.Listen.Unix })},
 	{"admin-addr", "host:port for /healthz, /readyz and /metrics (empty disables)", str(func(c *Config) *string { return &c.Listen.Admin })},
+	{"profiling", "serve Go's profiles under /debug/pprof/ on the admin listener (true or false)", boolean(func(c *Config) *bool { return &c.Listen.Profiling })},
 	{"log-level", "debug, info, warn or error", str(func(c *Config) *string { return &c.Log.Level })},
 	{"log-format", "json or console", str(func(c *Config) *string { return &c.Log.Format })},
 	{"policy-dir", "directory of Rego policies", str(func(c *Config) *string { return &c.Policy.Dir })},

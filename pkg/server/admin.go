@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,8 +107,17 @@ func (s *state) readiness() (bool, readiness) {
 	return ok, r
 }
 
-func adminHandler(s *state, m *metrics.Metrics) http.Handler {
+func adminHandler(s *state, m *metrics.Metrics, profiling bool) http.Handler {
 	mux := http.NewServeMux()
+	if profiling {
+		// Go's profiles (CPU, heap, allocations, goroutines), for measuring
+		// topicgate under load: go tool pprof http://ADMIN/debug/pprof/profile
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("content-type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))

@@ -164,7 +164,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 			return fmt.Errorf("listen.admin: %w", err)
 		}
 		addrs.Admin = l.Addr().String()
-		adminSrv = &http.Server{Handler: adminHandler(st, m), ReadHeaderTimeout: 5 * time.Second}
+		adminSrv = &http.Server{Handler: adminHandler(st, m, cfg.Listen.Profiling), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := adminSrv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("admin listener failed", zap.Error(err))
