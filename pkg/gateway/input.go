@@ -105,7 +105,10 @@ func policyData(d *kafkarest.Data) *policy.Data {
 		return nil
 	}
 	out := &policy.Data{Type: d.Type, Size: d.Size()}
-	if len(d.JSON) > 0 {
+	switch {
+	case d.Text != nil:
+		out.Data = *d.Text
+	case len(d.JSON) > 0:
 		dec := json.NewDecoder(bytes.NewReader(d.JSON))
 		dec.UseNumber()
 		var v any

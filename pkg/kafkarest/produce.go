@@ -35,6 +35,10 @@ type Data struct {
 	Type  string          // BINARY, JSON or STRING
 	Bytes []byte          // what is written to Kafka
 	JSON  json.RawMessage // the data as sent (the policy sees it decoded)
+	// Text is the decoded string of BINARY (the base64 text as sent) and
+	// STRING data, when the parser has it: the policy input needs no
+	// second decoding of JSON then.
+	Text *string
 }
 
 // Size is the number of bytes written to Kafka for d (0 for nil).
@@ -208,7 +212,7 @@ func decodeData(raw json.RawMessage, label, field string) (*Data, error) {
 		if err != nil {
 			return nil, apierr.BadRequest("%s: %s.data is not a base64 string", label, field)
 		}
-		d.Bytes = b
+		d.Bytes, d.Text = b, &s
 	case "STRING":
 		var s string
 		if err := json.Unmarshal(w.Data, &s); err != nil {
@@ -217,7 +221,7 @@ func decodeData(raw json.RawMessage, label, field string) (*Data, error) {
 		if !utf8.ValidString(s) {
 			return nil, apierr.BadRequest("%s: %s.data is not valid UTF-8", label, field)
 		}
-		d.Bytes = []byte(s)
+		d.Bytes, d.Text = []byte(s), &s
 	case "JSON":
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, w.Data); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func i32(v int32) *int32 { return &v }
@@ -110,10 +111,36 @@ func TestParseProduce_Valid(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseProduce(%s) failed: %v", tt.body, err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Data{}, "Text")); diff != "" {
 				t.Errorf("ParseProduce(%s) mismatch (-want +got):\n%s", tt.body, diff)
 			}
+			for _, r := range got {
+				checkText(t, r.Key)
+				checkText(t, r.Value)
+			}
 		})
+	}
+}
+
+// checkText holds Data.Text to its meaning: the string the JSON data
+// decodes to, for BINARY and STRING data; nil for JSON data and nulls.
+func checkText(t *testing.T, d *Data) {
+	t.Helper()
+	if d == nil {
+		return
+	}
+	if d.Type == "JSON" || len(d.JSON) == 0 {
+		if d.Text != nil {
+			t.Errorf("%s data %s has Text %q", d.Type, d.JSON, *d.Text)
+		}
+		return
+	}
+	var s string
+	if err := json.Unmarshal(d.JSON, &s); err != nil {
+		t.Fatal(err)
+	}
+	if d.Text == nil || *d.Text != s {
+		t.Errorf("%s data %s: Text %v, want %q", d.Type, d.JSON, d.Text, s)
 	}
 }
 
