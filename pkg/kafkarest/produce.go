@@ -104,14 +104,10 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 		if raw[0] != '{' {
 			return nil, apierr.BadRequest("record %d must be a JSON object", i)
 		}
-		var w wireRecord
-		if err := json.Unmarshal(raw, &w); err != nil {
-			return nil, apierr.BadRequest("%s", jsonMessage(fmt.Sprintf("record %d", i), err, len(raw)))
-		}
 		if maxRecords > 0 && i >= maxRecords {
 			return nil, apierr.BadRequest("%s", tooManyRecords(maxRecords, -1))
 		}
-		r, err := w.decode(i, fmt.Sprintf("record %d", i))
+		r, err := parseRecord(raw, i)
 		if err != nil {
 			return nil, err
 		}
@@ -120,9 +116,65 @@ func ParseProduce(body []byte, maxRecords int) ([]Record, error) {
 	return records, nil
 }
 
+// parseRecord decodes one record object. The common case takes one pass:
+// the record with its key and value parsed at once. When that fails, the
+// record is decoded field by field, which names what is wrong.
+func parseRecord(raw json.RawMessage, i int) (Record, error) {
+	label := fmt.Sprintf("record %d", i)
+	var f fastRecord
+	if json.Unmarshal(raw, &f) == nil {
+		w := wireRecord{PartitionID: f.PartitionID, Headers: f.Headers, Timestamp: f.Timestamp}
+		r, err := w.decodeMeta(i, label)
+		if err != nil {
+			return r, err
+		}
+		if f.Key != nil {
+			if r.Key, err = decodeWire(f.Key, label, "key"); err != nil {
+				return r, err
+			}
+		}
+		if f.Value != nil {
+			if r.Value, err = decodeWire(f.Value, label, "value"); err != nil {
+				return r, err
+			}
+		}
+		return r, nil
+	}
+	var w wireRecord
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return Record{}, apierr.BadRequest("%s", jsonMessage(label, err, len(raw)))
+	}
+	return w.decode(i, label)
+}
+
+// fastRecord is wireRecord with its key and value parsed in the same pass.
+type fastRecord struct {
+	PartitionID *int32       `json:"partition_id"`
+	Headers     []wireHeader `json:"headers"`
+	Key         *wireData    `json:"key"`
+	Value       *wireData    `json:"value"`
+	Timestamp   *string      `json:"timestamp"`
+}
+
 // decode validates and decodes the record at index i; label names it in
 // error messages ("record 2", `entry "a"`).
 func (w *wireRecord) decode(i int, label string) (Record, error) {
+	r, err := w.decodeMeta(i, label)
+	if err != nil {
+		return r, err
+	}
+	if r.Key, err = decodeData(w.Key, label, "key"); err != nil {
+		return r, err
+	}
+	if r.Value, err = decodeData(w.Value, label, "value"); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// decodeMeta validates and decodes a record's partition, timestamp and
+// headers.
+func (w *wireRecord) decodeMeta(i int, label string) (Record, error) {
 	r := Record{Index: i}
 	if w.PartitionID != nil {
 		if *w.PartitionID < 0 {
@@ -151,14 +203,18 @@ func (w *wireRecord) decode(i int, label string) (Record, error) {
 		}
 		r.Headers = append(r.Headers, hdr)
 	}
-	var err error
-	if r.Key, err = decodeData(w.Key, label, "key"); err != nil {
-		return r, err
-	}
-	if r.Value, err = decodeData(w.Value, label, "value"); err != nil {
-		return r, err
-	}
 	return r, nil
+}
+
+// jsonString decodes a JSON string. A string without escapes (base64 text,
+// most keys) is its bytes between the quotes; others go through the decoder.
+func jsonString(raw json.RawMessage) (string, error) {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 && bytes.IndexByte(raw[1:n-1], '"') < 0 {
+		return string(raw[1 : n-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 // tooManyRecords is the one wording of a request over limits.max_records,
@@ -183,6 +239,11 @@ func decodeData(raw json.RawMessage, label, field string) (*Data, error) {
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, apierr.BadRequest("%s: %s must be an object with type and data", label, field)
 	}
+	return decodeWire(&w, label, field)
+}
+
+// decodeWire validates and decodes a key or value already parsed.
+func decodeWire(w *wireData, label, field string) (*Data, error) {
 	if w.Type == nil {
 		if !isNull(w.SchemaID) || !isNull(w.SchemaVersion) || !isNull(w.Schema) || !isNull(w.Subject) || !isNull(w.SubjectNameStr) {
 			return nil, apierr.BadRequest("%s: %s uses a schema; topicgate serves BINARY, JSON and STRING data only (set %s.type)", label, field, field)
@@ -204,8 +265,8 @@ func decodeData(raw json.RawMessage, label, field string) (*Data, error) {
 	}
 	switch d.Type {
 	case "BINARY":
-		var s string
-		if err := json.Unmarshal(w.Data, &s); err != nil {
+		s, err := jsonString(w.Data)
+		if err != nil {
 			return nil, apierr.BadRequest("%s: %s.data must be a base64 string for type BINARY", label, field)
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
@@ -214,11 +275,13 @@ func decodeData(raw json.RawMessage, label, field string) (*Data, error) {
 		}
 		d.Bytes, d.Text = b, &s
 	case "STRING":
-		var s string
-		if err := json.Unmarshal(w.Data, &s); err != nil {
+		s, err := jsonString(w.Data)
+		if err != nil {
 			return nil, apierr.BadRequest("%s: %s.data must be a JSON string for type STRING", label, field)
 		}
-		if !utf8.ValidString(s) {
+		// Checked on the bytes sent: decoding would replace bad bytes with
+		// U+FFFD and write something the client did not send.
+		if !utf8.Valid(w.Data) {
 			return nil, apierr.BadRequest("%s: %s.data is not valid UTF-8", label, field)
 		}
 		d.Bytes, d.Text = []byte(s), &s

@@ -156,6 +156,8 @@ func TestParseProduce_Invalid(t *testing.T) {
 		{name: "empty body", body: "", wantStatus: 422, wantMsg: "Request body is empty"},
 		{name: "whitespace only", body: " \n\t\r ", wantStatus: 422, wantMsg: "Request body is empty"},
 		{name: "malformed JSON", body: `{"value": nope}`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
+		{name: "STRING data that is not UTF-8", body: "{\"value\":{\"type\":\"STRING\",\"data\":\"a\xffb\"}}", wantStatus: 400, wantMsg: "record 0: value.data is not valid UTF-8"},
+		{name: "STRING data with an escape that is not UTF-8", body: "{\"value\":{\"type\":\"STRING\",\"data\":\"a\\n\xffb\"}}", wantStatus: 400, wantMsg: "record 0: value.data is not valid UTF-8"},
 		{name: "truncated JSON", body: `{"value":{"type":"STRING"`, wantStatus: 400, wantMsg: "record 0 is not valid JSON"},
 		{name: "truncated second record", body: ok + `{"value":`, wantStatus: 400, wantMsg: "record 1 is not valid JSON"},
 		{name: "garbage after a record", body: ok + ` ]`, wantStatus: 400, wantMsg: "record 1 is not valid JSON"},
