@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 )
@@ -131,21 +132,24 @@ func decodeV2Data(format string, raw json.RawMessage, i int, field string) (*Dat
 		}
 		return &Data{Type: "JSON", Bytes: buf.Bytes(), JSON: raw}, nil
 	case FormatBinary:
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, err := jsonString(raw)
+		if err != nil {
 			return nil, invalidRecords("record %d: %s must be a base64 string in the binary format", i, field)
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
 			return nil, invalidRecords("record %d: %s is not valid base64", i, field)
 		}
-		return &Data{Type: "BINARY", Bytes: b, JSON: raw}, nil
+		return &Data{Type: "BINARY", Bytes: b, JSON: raw, Text: &s}, nil
 	default: // text
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, err := jsonString(raw)
+		if err != nil {
 			return nil, invalidRecords("record %d: %s must be a string in the text format", i, field)
 		}
-		return &Data{Type: "STRING", Bytes: []byte(s), JSON: raw}, nil
+		if !utf8.Valid(raw) { // decoding would replace bad bytes with U+FFFD
+			return nil, invalidRecords("record %d: %s is not valid UTF-8", i, field)
+		}
+		return &Data{Type: "STRING", Bytes: []byte(s), JSON: raw, Text: &s}, nil
 	}
 }
 
