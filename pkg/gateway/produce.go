@@ -28,13 +28,9 @@ func (c *call) produce(ctx context.Context, topic *kafka.TopicInfo, body []byte)
 	if err := checkRecords(topic, records); err != nil {
 		return c.fail(err)
 	}
-	deliveries, denied := c.send(ctx, topic, records)
-	if denied != nil {
-		return denied
-	}
-	errs, firstErr := c.deliveryErrors(topic.Name, records, deliveries)
-	if firstErr != nil && allFailed(errs) {
-		return c.fail(firstErr)
+	deliveries, errs, answered := c.deliver(ctx, topic, records)
+	if answered != nil {
+		return answered
 	}
 	results := make([]kafkarest.ProduceResult, len(records))
 	for i, d := range deliveries {

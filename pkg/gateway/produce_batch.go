@@ -46,7 +46,7 @@ func (c *call) produceBatch(ctx context.Context, topic *kafka.TopicInfo, body []
 		if denied != nil {
 			return denied
 		}
-		errs, _ := c.deliveryErrors(topic.Name, valid, deliveries)
+		errs := c.deliveryErrors(topic.Name, valid, deliveries)
 		for j, d := range deliveries {
 			r := &results[validAt[j]]
 			r.Partition, r.Offset, r.Timestamp, r.Err = d.Partition, d.Offset, d.Timestamp, errs[j]

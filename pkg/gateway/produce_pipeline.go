@@ -13,7 +13,7 @@ import (
 
 // The produce pipeline, shared by v3 records, v3 records:batch and v2:
 // expectRecords (before the body) -> parse (per API) -> checkRecord ->
-// send (records-phase policy, then Kafka) -> deliveryErrors -> render (per API).
+// deliver: send (records-phase policy, then Kafka) -> deliveryErrors -> render (per API).
 
 // recordOverhead estimates the bytes a record batch adds around one record
 // (61 bytes of batch header, plus the record's own varints), so a record that
@@ -96,35 +96,40 @@ func (c *call) send(ctx context.Context, topic *kafka.TopicInfo, records []kafka
 	return deliveries, nil
 }
 
-// deliveryErrors maps each delivery to the client's error (nil: written),
-// counts each record in the metrics, and returns the first error.
-func (c *call) deliveryErrors(topic string, records []kafkarest.Record, deliveries []kafka.Delivery) ([]*apierr.Error, *apierr.Error) {
+// deliveryErrors maps each delivery to the client's error (nil: written)
+// and counts each record in the metrics.
+func (c *call) deliveryErrors(topic string, records []kafkarest.Record, deliveries []kafka.Delivery) []*apierr.Error {
 	errs := make([]*apierr.Error, len(deliveries))
-	var first *apierr.Error
 	for i, d := range deliveries {
 		outcome := "ok"
 		if d.Err != nil {
 			errs[i] = kafka.ClientError(d.Err)
 			outcome = strconv.Itoa(errs[i].Code)
-			if first == nil {
-				first = errs[i]
-			}
 		}
 		c.g.opts.Metrics.Produced(c.cluster.Name(), topic, outcome, records[i].Size())
 	}
-	return errs, first
+	return errs
 }
 
-// allFailed reports whether no record was written. Such a request fails with
-// the first record's error, so clients and Envoy retry policies see the
-// status (429, 503, 504) and Retry-After rather than a 200.
-func allFailed(errs []*apierr.Error) bool {
+// deliver sends records (records-phase policy, then Kafka) and maps their
+// deliveries. If no record was written, the request fails with the first
+// record's error, so clients and Envoy retry policies see the status (429,
+// 503, 504) and Retry-After rather than a 200; the answer is then non-nil.
+func (c *call) deliver(ctx context.Context, topic *kafka.TopicInfo, records []kafkarest.Record) ([]kafka.Delivery, []*apierr.Error, *Response) {
+	deliveries, denied := c.send(ctx, topic, records)
+	if denied != nil {
+		return nil, nil, denied
+	}
+	errs := c.deliveryErrors(topic.Name, records, deliveries)
 	for _, e := range errs {
 		if e == nil {
-			return false
+			return deliveries, errs, nil
 		}
 	}
-	return true
+	if len(errs) == 0 {
+		return deliveries, errs, nil
+	}
+	return nil, nil, c.fail(errs[0])
 }
 
 func toMessages(topic string, records []kafkarest.Record) []kafka.Message {

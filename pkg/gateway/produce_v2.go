@@ -59,13 +59,9 @@ func (c *call) produceV2(ctx context.Context, topic *kafka.TopicInfo, body []byt
 	if async {
 		return c.sendAsync(ctx, topic, records)
 	}
-	deliveries, denied := c.send(ctx, topic, records)
-	if denied != nil {
-		return denied
-	}
-	errs, firstErr := c.deliveryErrors(topic.Name, records, deliveries)
-	if firstErr != nil && allFailed(errs) {
-		return c.fail(firstErr)
+	deliveries, errs, answered := c.deliver(ctx, topic, records)
+	if answered != nil {
+		return answered
 	}
 	offsets := make([]kafkarest.V2Offset, len(deliveries))
 	for i, d := range deliveries {
