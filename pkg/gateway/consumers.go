@@ -196,7 +196,7 @@ func (ci consumerCall) subscription(ctx context.Context) *Response {
 // plus a margin from the request's start): past that the answer is 504, and
 // the commit may still be applied.
 func (ci consumerCall) commit(ctx context.Context, body []byte) *Response {
-	ctx, cancel := context.WithDeadline(ctx, ci.start.Add(ci.g.opts.Reads.MaxWait+readMargin))
+	ctx, cancel := ci.readDeadline(ctx)
 	defer cancel()
 	offsets, err := kafkarest.ParseOffsets(body, true)
 	if err != nil {

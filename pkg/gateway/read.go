@@ -32,6 +32,12 @@ type ReadLimits struct {
 // below Envoy's ext_proc message_timeout.
 const readMargin = 2 * time.Second
 
+// readDeadline bounds a read, a poll or a consumer commit: the longest long
+// poll plus readMargin, from the start of the request.
+func (c *call) readDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(ctx, c.start.Add(c.g.opts.Reads.MaxWait+readMargin))
+}
+
 // nextOffsetHeader carries a v2 read's next offset, as the v2 body (a bare
 // array) has nowhere to put it.
 const nextOffsetHeader = "x-topicgate-next-offset"
@@ -44,7 +50,7 @@ func (c *call) readRecords(ctx context.Context) (*Response, BodyFunc) {
 	if err != nil {
 		return c.fail(err), nil
 	}
-	ctx, cancel := context.WithDeadline(ctx, c.start.Add(c.g.opts.Reads.MaxWait+readMargin))
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	topic, err := c.cluster.Topic(ctx, c.route.Topic)
 	if err != nil {
