@@ -4,6 +4,10 @@
 # classified secret; "reader" may only describe; anonymous callers may list
 # topics. The topics
 # "nonsense" and "failing" get a malformed decision and a failing policy.
+#
+# Other files of this directory add rules per concern: `allow` rules, and
+# fields of the decision object as `extra[field] := value` (each file its
+# own fields and topics, so they never conflict).
 package topicgate.authz
 
 default allow := false
@@ -14,18 +18,18 @@ allow if {
 }
 
 allow if {
-	input.principal == {"type": "api_key", "id": "writer"}
+	api_key("writer")
 	not input.topic == "forbidden"
 	not secret_record
 }
 
 allow if {
-	input.principal == {"type": "api_key", "id": "admin"}
+	api_key("admin")
 	not startswith(input.resource.name, "forbidden")
 }
 
 allow if {
-	input.principal == {"type": "api_key", "id": "reader"}
+	api_key("reader")
 	input.operation == "DESCRIBE"
 }
 
@@ -42,9 +46,17 @@ reason := "allowed" if {
 	secret_record
 } else := sprintf("%s may not %s %s", [input.principal.id, input.operation, input.resource.name])
 
+api_key(id) if {
+	input.principal.type == "api_key"
+	input.principal.id == id
+}
+
+# The decision's fields beyond allow and reason; unknown ones are ignored.
+extra["policy"] := "e2e"
+
 special_topic if input.topic in {"nonsense", "failing"}
 
-decision := {"allow": allow, "reason": reason} if not special_topic
+decision := object.union(extra, {"allow": allow, "reason": reason}) if not special_topic
 
 decision := "yes" if input.topic == "nonsense"
 
