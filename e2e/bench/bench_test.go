@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func ms(n ...int) []time.Duration {
@@ -296,5 +298,33 @@ func TestRenderPlainEnvoy(t *testing.T) {
 	}
 	if strings.Contains(out, "${") || !strings.Contains(out, `inline_string: "{\"a\":\"b\\\"c\"}"`) || !strings.Contains(out, `"{}\n{}"`) {
 		t.Errorf("rendered:\n%s", out)
+	}
+}
+
+func TestSoakWindows(t *testing.T) {
+	// Ten samples a second apart over 9 s, three windows of 3 s: RSS rises
+	// in the first window (warm-up), then holds, then grows by 20%.
+	var at []time.Duration
+	var kib, reqs []int64
+	rss := []int64{50, 80, 100, 100, 100, 100, 110, 120, 120, 120}
+	for i, r := range rss {
+		at = append(at, time.Duration(i)*time.Second)
+		kib = append(kib, r*1024)
+		reqs = append(reqs, int64(i*10))
+	}
+	ws, growth := SoakWindows(at, kib, reqs, 9*time.Second, 3)
+	want := []SoakWindow{
+		{EndS: 3, Requests: 20, MinRSSMiB: 50, MaxRSSMiB: 100},
+		{EndS: 6, Requests: 30, MinRSSMiB: 100, MaxRSSMiB: 100},
+		{EndS: 9, Requests: 40, MinRSSMiB: 110, MaxRSSMiB: 120},
+	}
+	if diff := cmp.Diff(want, ws); diff != "" {
+		t.Errorf("windows (-want +got):\n%s", diff)
+	}
+	if want := 20.0; growth != want {
+		t.Errorf("growth = %v%%, want %v%% (120 over the second window's 100)", growth, want)
+	}
+	if _, g := SoakWindows(at, kib, reqs, 9*time.Second, 2); g != 0 {
+		t.Errorf("fewer than 3 windows: growth %v, want 0 (no warm-up window to skip)", g)
 	}
 }

@@ -18,6 +18,7 @@ type Report struct {
 	Systems  []SystemInfo `json:"systems"`
 	Results  []Row        `json:"results"` // one per (system, workload, concurrency)
 	Failures []string     `json:"failures"`
+	Soak     *Soak        `json:"soak,omitempty"`
 }
 
 // Machine is what the run ran on.
@@ -155,6 +156,7 @@ func WriteTable(out io.Writer, rep *Report) {
 		}
 	}
 	tw.Flush()
+	WriteSoak(out, rep.Soak)
 }
 
 func fmtRatio(r *float64) string {

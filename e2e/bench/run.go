@@ -32,7 +32,11 @@ type Config struct {
 	RequestTimeout time.Duration
 	ProduceTimeout time.Duration
 	Quick          bool
-	Log            io.Writer // progress
+	// Soak, when above 0, is how long the soak runs after the matrix, at
+	// SoakConcurrency connections.
+	Soak            time.Duration
+	SoakConcurrency int
+	Log             io.Writer // progress
 }
 
 // Run starts Kafka, topicgate with Envoy, and plain Envoy, measures every
@@ -113,6 +117,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	AddRatios(rep.Results, Workloads)
+	if cfg.Soak > 0 {
+		soak, err := RunSoak(ctx, cfg.Log, st.Bootstrap, systems[0], cfg.Partitions, cfg.SoakConcurrency, cfg.Soak)
+		if err != nil {
+			rep.Failures = append(rep.Failures, err.Error())
+			fmt.Fprintln(cfg.Log, "bench: FAILED:", err)
+		}
+		rep.Soak = soak
+	}
 	return rep, nil
 }
 

@@ -27,6 +27,13 @@ func main() {
 	}
 }
 
+// flagSet reports whether the flag was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 func run() error {
 	cfg := bench.Config{Log: os.Stderr}
 	conc := flag.String("c", "1,8,32,128", "concurrencies (connections), comma-separated")
@@ -37,10 +44,15 @@ func run() error {
 	flag.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Second, "bound on each HTTP request")
 	flag.DurationVar(&cfg.ProduceTimeout, "produce-timeout", 10*time.Second, "topicgate's and the direct producer's produce timeout")
 	flag.BoolVar(&cfg.Quick, "quick", false, "a ~1 minute run: concurrencies 1 and 32, 1.5s each (overrides -c and -duration)")
+	flag.DurationVar(&cfg.Soak, "soak", 5*time.Minute, "after the matrix, a mixed load on topicgate this long, sampling its RSS (0: no soak; -quick: 0)")
+	flag.IntVar(&cfg.SoakConcurrency, "soak-c", 32, "connections of the soak")
 	out := flag.String("out", "", "directory of the JSON report (default <repo>/.cache/bench)")
 	flag.Parse()
 	if cfg.Quick {
 		*conc, cfg.Duration = "1,32", 1500*time.Millisecond
+		if !flagSet("soak") {
+			cfg.Soak = 0
+		}
 	}
 	for _, f := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
