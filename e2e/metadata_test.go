@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,9 +36,12 @@ func TestMetadataEndpoints(t *testing.T) {
 			for _, d := range b["data"].([]any) {
 				names[d.(map[string]any)["topic_name"].(string)] = true
 			}
+			// The list shows what the writer may describe: the policy
+			// denies it the topic "forbidden", and its decisions about
+			// "nonsense" and "failing" are unusable, which denies too.
 			for _, tp := range topics {
-				if !names[tp.Name] {
-					t.Errorf("topic %s missing from %v", tp.Name, names)
+				if want := !slices.Contains([]string{"forbidden", "nonsense", "failing"}, tp.Name); names[tp.Name] != want {
+					t.Errorf("topic %s listed: %v, want %v (in %v)", tp.Name, names[tp.Name], want, names)
 				}
 			}
 		}},
@@ -82,5 +86,43 @@ func TestMetadataEndpoints(t *testing.T) {
 				t.Errorf("request and decision ids missing: %v", r.Header)
 			}
 		})
+	}
+}
+
+// TestMetadataListsFilteredByPolicy: each item of a list answer is decided on
+// its own (phase "item"), so a caller sees only the topics it may describe,
+// as Kafka's metadata answers do. Anonymous callers may list topics by the
+// action alone, so they see them all.
+func TestMetadataListsFilteredByPolicy(t *testing.T) {
+	v3names := func(user string) map[string]bool {
+		var list struct {
+			Data []struct {
+				Name string `json:"topic_name"`
+			} `json:"data"`
+		}
+		decodeAs(t, as(t, user, "GET", v3("/topics"), "", ""), 200, v3spec, "TopicDataList", &list)
+		names := map[string]bool{}
+		for _, d := range list.Data {
+			names[d.Name] = true
+		}
+		return names
+	}
+	for _, tt := range []struct {
+		user          string
+		wantForbidden bool
+	}{{"admin", false}, {"writer", false}, {"reader", true}} {
+		names := v3names(tt.user)
+		if !names["orders"] || names["forbidden"] != tt.wantForbidden {
+			t.Errorf("%s: orders listed %v, forbidden listed %v; want true, %v", tt.user, names["orders"], names["forbidden"], tt.wantForbidden)
+		}
+	}
+	var v2 []string
+	decodeAs(t, as(t, "writer", "GET", "/topics", "", ""), 200, nil, "", &v2)
+	if !slices.Contains(v2, "orders") || slices.Contains(v2, "forbidden") {
+		t.Errorf("v2 /topics as writer: %v; want orders and not forbidden", v2)
+	}
+	decodeAs(t, as(t, "", "GET", "/topics", "", ""), 200, nil, "", &v2)
+	if !slices.Contains(v2, "forbidden") {
+		t.Errorf("v2 /topics anonymous: %v; the policy lets anonymous callers list every topic", v2)
 	}
 }

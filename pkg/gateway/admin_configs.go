@@ -50,9 +50,9 @@ func (c *call) topicConfigEntries(ctx context.Context) ([]string, map[string][]k
 	if err != nil {
 		return nil, nil, err
 	}
-	names := make([]string, 0, len(ts))
-	for _, t := range ts {
-		names = append(names, t.Name)
+	names := c.visible(ctx, kafkarest.OpDescribeConfigs, kafkarest.ResourceTopic, topicNames(ts))
+	if len(names) == 0 {
+		return names, map[string][]kafka.ConfigEntry{}, nil
 	}
 	byTopic, err := c.cluster.TopicConfigs(ctx, names)
 	return names, byTopic, err

@@ -36,7 +36,7 @@ func (c *call) describeV2(ctx context.Context) *Response {
 				names = append(names, t.Name)
 			}
 		}
-		return c.adminAnswer(kafkarest.V2TopicNames(names))
+		return c.adminAnswer(kafkarest.V2TopicNames(c.visible(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, names)))
 	case kafkarest.GetTopic, kafkarest.ListPartitions:
 		t, err := c.cluster.Topic(ctx, c.route.Topic)
 		if err != nil {
@@ -75,9 +75,12 @@ func (c *call) describeV3(ctx context.Context) *Response {
 	case kafkarest.ListTopics:
 		var ts []kafka.TopicInfo
 		if ts, err = c.cluster.Topics(ctx); err == nil {
-			out := make([]kafkarest.Topic, len(ts))
+			show := c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, topicNames(ts))
+			out := make([]kafkarest.Topic, 0, len(show))
 			for i := range ts {
-				out[i] = restTopic(&ts[i])
+				if show[ts[i].Name] {
+					out = append(out, restTopic(&ts[i]))
+				}
 			}
 			body, err = links.TopicList(c.cluster.ID(), out)
 		}
@@ -143,4 +146,12 @@ func restTopic(t *kafka.TopicInfo) kafkarest.Topic {
 		out.Partitions[i] = kafkarest.Partition{ID: p.ID, Leader: p.Leader}
 	}
 	return out
+}
+
+func topicNames(ts []kafka.TopicInfo) []string {
+	names := make([]string, len(ts))
+	for i := range ts {
+		names[i] = ts[i].Name
+	}
+	return names
 }

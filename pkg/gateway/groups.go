@@ -36,9 +36,16 @@ func (c *call) consumerGroups(ctx context.Context) (*Response, BodyFunc) {
 		if err != nil {
 			return c.fail(kafka.ClientError(err)), nil
 		}
-		out := make([]kafkarest.ConsumerGroup, len(gs))
+		ids := make([]string, len(gs))
 		for i := range gs {
-			out[i] = restGroup(&gs[i])
+			ids[i] = gs[i].ID
+		}
+		show := c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceGroup, ids)
+		out := make([]kafkarest.ConsumerGroup, 0, len(show))
+		for i := range gs {
+			if show[gs[i].ID] {
+				out = append(out, restGroup(&gs[i]))
+			}
 		}
 		return c.groupsReply(links.ConsumerGroupList(cid, out)), nil
 	}

@@ -10,6 +10,7 @@ const InputVersion = "v1"
 const (
 	PhaseRequest = "request" // before the body is read: who, what, which resource
 	PhaseRecords = "records" // a produce, with its decoded records
+	PhaseItem    = "item"    // one item of a list answer: shown only if allowed
 )
 
 // Input is the document a policy sees as `input`. docs/policy.md describes
