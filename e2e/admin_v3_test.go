@@ -370,3 +370,46 @@ func TestAdminPartitions(t *testing.T) {
 	decodeAs(t, as(t, "reader", "GET", base+fmt.Sprintf("/0/replicas/%d", reps.Data[0].BrokerID), "", ""), 200, v3spec, "ReplicaData", nil)
 	wantError(t, as(t, "reader", "GET", base+"/0/replicas/4242", "", ""), 404, 404)
 }
+
+// TestAdminPolicySeesWhatIsAsked: the policy sees the configs and counts an
+// admin request asks for (input.admin), and refuses some values; a refused
+// request changes nothing in Kafka.
+func TestAdminPolicySeesWhatIsAsked(t *testing.T) {
+	const kept = "admin-policy-kept"
+	// Refused at creation: nothing is created.
+	r := as(t, "admin", "POST", v3("/topics"), "application/json",
+		`{"topic_name":"admin-policy-forever","partitions_count":1,"replication_factor":1,"configs":[{"name":"retention.ms","value":"-1"}]}`)
+	wantError(t, r, http.StatusForbidden, 40301)
+	r = as(t, "admin", "POST", v3("/topics"), "application/json", `{"topic_name":"admin-policy-wide","partitions_count":9,"replication_factor":1}`)
+	wantError(t, r, http.StatusForbidden, 40301)
+	for _, topic := range []string{"admin-policy-forever", "admin-policy-wide"} {
+		if n := adminPartitions(t, topic); n != 0 {
+			t.Errorf("refused topic %s exists with %d partitions", topic, n)
+		}
+	}
+	// Allowed values pass.
+	r = as(t, "admin", "POST", v3("/topics"), "application/json",
+		`{"topic_name":"`+kept+`","partitions_count":1,"replication_factor":1,"configs":[{"name":"retention.ms","value":"60000"}]}`)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create %s: %d %s", kept, r.Status, r.Body)
+	}
+	adminEventually(t, "retention.ms of "+kept, "60000", func() any { return adminTopicConfig(t, kept, "retention.ms") })
+	// Refused changes leave the topic as it was.
+	adminEventually(t, "topicgate describes "+kept, 200, func() any { return as(t, "admin", "GET", v3("/topics/"+kept), "", "").Status })
+	wantError(t, as(t, "admin", "PUT", v3("/topics/"+kept+"/configs/retention.ms"), "application/json", `{"value":"-1"}`), http.StatusForbidden, 40301)
+	wantError(t, as(t, "admin", "POST", v3("/topics/"+kept+"/configs:alter"), "application/json",
+		`{"data":[{"name":"cleanup.policy","value":"delete"},{"name":"retention.ms","value":"-1"}]}`), http.StatusForbidden, 40301)
+	wantError(t, as(t, "admin", "PATCH", v3("/topics/"+kept), "application/json", `{"partitions_count":9}`), http.StatusForbidden, 40301)
+	if got := adminTopicConfig(t, kept, "retention.ms"); got != "60000" {
+		t.Errorf("retention.ms after refused changes: %s, want 60000", got)
+	}
+	if n := adminPartitions(t, kept); n != 1 {
+		t.Errorf("partitions after a refused change: %d, want 1", n)
+	}
+	// An allowed change passes both decisions.
+	r = as(t, "admin", "PUT", v3("/topics/"+kept+"/configs/retention.ms"), "application/json", `{"value":"120000"}`)
+	if r.Status != http.StatusNoContent {
+		t.Fatalf("allowed config change: %d %s", r.Status, r.Body)
+	}
+	adminEventually(t, "retention.ms of "+kept, "120000", func() any { return adminTopicConfig(t, kept, "retention.ms") })
+}

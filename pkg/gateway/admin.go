@@ -2,13 +2,16 @@ package gateway
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/kafkarest"
+	"github.com/topicgate/topicgate/pkg/policy"
 )
 
 // adminCluster is what the admin endpoints need of a cluster: brokers,
@@ -158,7 +161,7 @@ func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
 		if err != nil {
 			return c.fail(err)
 		}
-		if deny := c.authorize(ctx, kafkarest.OpCreate, kafkarest.ResourceTopic, req.Name); deny != nil {
+		if deny := c.authorizeAdmin(ctx, kafkarest.OpCreate, kafkarest.ResourceTopic, req.Name, createTopicAdmin(&req)); deny != nil {
 			return deny
 		}
 		t, err := c.adminNewTopic(ctx, &req)
@@ -259,6 +262,10 @@ func (c *call) updatePartitionCount(ctx context.Context) (*Response, BodyFunc) {
 		if err != nil {
 			return c.fail(err)
 		}
+		count := int(n)
+		if deny := c.authorizeAdmin(ctx, c.route.Operation, kafkarest.ResourceTopic, c.route.Topic, &policy.Admin{PartitionsCount: &count}); deny != nil {
+			return deny
+		}
 		t, err := c.cluster.Topic(ctx, c.route.Topic)
 		if err != nil {
 			return c.fail(kafka.ClientError(err))
@@ -277,4 +284,31 @@ func (c *call) updatePartitionCount(ctx context.Context) (*Response, BodyFunc) {
 		}
 		return c.adminAnswer(c.adminLinks().Topic(c.cluster.ID(), out))
 	})
+}
+
+// createTopicAdmin is what a create-topic request asks for, for the policy.
+// Configs are sorted by name, so policies and logs see a stable order.
+func createTopicAdmin(req *kafkarest.CreateTopicRequest) *policy.Admin {
+	a := &policy.Admin{ValidateOnly: req.ValidateOnly}
+	switch {
+	case req.Partitions != nil:
+		n := int(*req.Partitions)
+		a.PartitionsCount = &n
+	case req.Assignment != nil:
+		n := len(req.Assignment)
+		a.PartitionsCount = &n
+	}
+	switch {
+	case req.ReplicationFactor != nil:
+		n := int(*req.ReplicationFactor)
+		a.ReplicationFactor = &n
+	case len(req.Assignment) > 0:
+		n := len(req.Assignment[0])
+		a.ReplicationFactor = &n
+	}
+	for _, name := range slices.Sorted(maps.Keys(req.Configs)) {
+		v := req.Configs[name]
+		a.Configs = append(a.Configs, policy.AdminConfig{Name: name, Value: &v, Operation: "SET"})
+	}
+	return a
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/kafkarest"
+	"github.com/topicgate/topicgate/pkg/policy"
 )
 
 // topicConfigs answers GET /topics/-/configs, /topics/{t}/configs and
@@ -87,6 +88,22 @@ func (c *call) alterTopicConfigs(ctx context.Context) (*Response, BodyFunc) {
 // named config (Kafka would silently accept deleting an unknown one), then
 // alters them all at once: a bad value leaves every config as it was.
 func (c *call) changeTopicConfigs(ctx context.Context, changes []kafkarest.ConfigChange, validateOnly bool) *Response {
+	// The route was decided at the headers; decide again now that the
+	// changes are known, so a policy can refuse some values.
+	admin := &policy.Admin{ValidateOnly: validateOnly, Configs: make([]policy.AdminConfig, len(changes))}
+	for i, ch := range changes {
+		ac := policy.AdminConfig{Name: ch.Name, Operation: "SET"}
+		if ch.Delete {
+			ac.Operation = "DELETE"
+		} else {
+			v := ch.Value
+			ac.Value = &v
+		}
+		admin.Configs[i] = ac
+	}
+	if deny := c.authorizeAdmin(ctx, c.route.Operation, kafkarest.ResourceTopic, c.route.Topic, admin); deny != nil {
+		return deny
+	}
 	t, err := c.cluster.Topic(ctx, c.route.Topic)
 	if err != nil {
 		return c.fail(kafka.ClientError(err))

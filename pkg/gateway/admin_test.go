@@ -435,3 +435,100 @@ func TestAdmin_AllBrokerConfigsAskedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// Admin requests show the policy what they ask Kafka to set (input.admin),
+// so a policy can refuse some values: here retention.ms=-1 (keep forever)
+// and more than 10 partitions. A refused change changes nothing.
+func TestAdmin_PolicySeesWhatIsAsked(t *testing.T) {
+	noForever := func(in *policy.Input) policy.Decision {
+		if in.Admin == nil {
+			return policy.Decision{Allow: true}
+		}
+		for _, c := range in.Admin.Configs {
+			if c.Name == "retention.ms" && c.Value != nil && *c.Value == "-1" {
+				return policy.Decision{Allow: false, Reason: "topics may not keep data forever"}
+			}
+		}
+		if n := in.Admin.PartitionsCount; n != nil && *n > 10 {
+			return policy.Decision{Allow: false, Reason: "at most 10 partitions"}
+		}
+		return policy.Decision{Allow: true}
+	}
+	str := func(s string) *string { return &s }
+	num := func(n int) *int { return &n }
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+		want                     *policy.Admin // the last decision's input.admin
+		decisions                int
+	}{
+		{
+			name: "create topic", method: "POST", path: adminV3 + "/topics",
+			body:       `{"topic_name":"new","partitions_count":3,"replication_factor":1,"configs":[{"name":"retention.ms","value":"60000"},{"name":"cleanup.policy","value":"compact"}]}`,
+			wantStatus: http.StatusCreated, decisions: 1,
+			want: &policy.Admin{PartitionsCount: num(3), ReplicationFactor: num(1), Configs: []policy.AdminConfig{
+				{Name: "cleanup.policy", Value: str("compact"), Operation: "SET"},
+				{Name: "retention.ms", Value: str("60000"), Operation: "SET"},
+			}},
+		},
+		{
+			name: "create topic, refused value", method: "POST", path: adminV3 + "/topics",
+			body:       `{"topic_name":"new","configs":[{"name":"retention.ms","value":"-1"}]}`,
+			wantStatus: http.StatusForbidden, decisions: 1,
+			want:       &policy.Admin{Configs: []policy.AdminConfig{{Name: "retention.ms", Value: str("-1"), Operation: "SET"}}},
+		},
+		{
+			name: "alter configs in a batch", method: "POST", path: adminV3 + "/topics/orders/configs:alter",
+			body:       `{"data":[{"name":"retention.ms","value":"-1"},{"name":"cleanup.policy","operation":"DELETE"}]}`,
+			wantStatus: http.StatusForbidden, decisions: 2,
+			want: &policy.Admin{Configs: []policy.AdminConfig{
+				{Name: "retention.ms", Value: str("-1"), Operation: "SET"},
+				{Name: "cleanup.policy", Operation: "DELETE"},
+			}},
+		},
+		{
+			name: "update one config", method: "PUT", path: adminV3 + "/topics/orders/configs/retention.ms",
+			body: `{"value":"60000"}`, wantStatus: http.StatusNoContent, decisions: 2,
+			want: &policy.Admin{Configs: []policy.AdminConfig{{Name: "retention.ms", Value: str("60000"), Operation: "SET"}}},
+		},
+		{
+			name: "reset one config", method: "DELETE", path: adminV3 + "/topics/orders/configs/retention.ms",
+			wantStatus: http.StatusNoContent, decisions: 2,
+			want:       &policy.Admin{Configs: []policy.AdminConfig{{Name: "retention.ms", Operation: "DELETE"}}},
+		},
+		{
+			name: "more partitions, refused", method: "PATCH", path: adminV3 + "/topics/orders",
+			body: `{"partitions_count":12}`, wantStatus: http.StatusForbidden, decisions: 2,
+			want: &policy.Admin{PartitionsCount: num(12)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.policy.decide = noForever
+			var body []byte
+			if tt.body != "" {
+				body = []byte(tt.body)
+			}
+			resp := e.serve(t, adminRequest(tt.method, tt.path, "application/json", tt.body), body)
+			if resp.Status != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", resp.Status, tt.wantStatus, resp.Body)
+			}
+			seen := e.policy.seen()
+			if len(seen) != tt.decisions {
+				t.Fatalf("%d decisions, want %d", len(seen), tt.decisions)
+			}
+			if tt.decisions == 2 && seen[0].Admin != nil {
+				t.Errorf("the headers' decision has input.admin %+v; the body is not read yet", seen[0].Admin)
+			}
+			if diff := cmp.Diff(tt.want, seen[len(seen)-1].Admin); diff != "" {
+				t.Errorf("input.admin (-want +got):\n%s", diff)
+			}
+			if tt.wantStatus == http.StatusForbidden {
+				if len(e.cluster.admin.altered) != 0 || e.cluster.topics["new"].Name != "" || len(e.cluster.topics["orders"].Partitions) != 3 {
+					t.Errorf("a refused request changed something: altered %v, topics %v", e.cluster.admin.altered, e.cluster.topics)
+				}
+			}
+		})
+	}
+}

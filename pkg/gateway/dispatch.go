@@ -124,7 +124,14 @@ func (c *call) bodyTooLarge(n int) *apierr.Error {
 // named in the body, each topic of a subscription), with the route's other
 // fields. It returns the denial to send, or nil when allowed.
 func (c *call) authorize(ctx context.Context, operation, resourceType, name string) *Response {
+	return c.authorizeAdmin(ctx, operation, resourceType, name, nil)
+}
+
+// authorizeAdmin is authorize with what an admin request's body asks for in
+// input.admin.
+func (c *call) authorizeAdmin(ctx context.Context, operation, resourceType, name string, admin *policy.Admin) *Response {
 	in := c.input(policy.PhaseRequest)
+	in.Admin = admin
 	in.Operation = operation
 	in.Resource = policy.Resource{Type: resourceType, Name: name}
 	if resourceType == kafkarest.ResourceTopic {

@@ -27,7 +27,10 @@ type Input struct {
 	Group     string             `json:"group,omitempty"`
 	Principal identity.Principal `json:"principal"`
 	Request   Request            `json:"request"`
-	Records   []Record           `json:"records,omitempty"`
+	// Admin holds what an admin request's body asks for (create_topic, topic
+	// config changes, update_partition_count), once the body is read.
+	Admin   *Admin   `json:"admin,omitempty"`
+	Records []Record `json:"records,omitempty"`
 	// RecordsSummary totals the records (phase "records" only).
 	RecordsSummary *RecordsSummary `json:"records_summary,omitempty"`
 }
@@ -90,4 +93,21 @@ type Header struct {
 type RecordsSummary struct {
 	Count int `json:"count"`
 	Bytes int `json:"bytes"`
+}
+
+// Admin is what an admin request asks Kafka to set. Absent fields were not
+// asked for (the broker's defaults apply to a new topic).
+type Admin struct {
+	PartitionsCount   *int          `json:"partitions_count,omitempty"`
+	ReplicationFactor *int          `json:"replication_factor,omitempty"`
+	Configs           []AdminConfig `json:"configs,omitempty"`
+	ValidateOnly      bool          `json:"validate_only"`
+}
+
+// AdminConfig is one config a request sets (Operation "SET", with Value) or
+// resets to its default (Operation "DELETE", Value null).
+type AdminConfig struct {
+	Name      string  `json:"name"`
+	Value     *string `json:"value"`
+	Operation string  `json:"operation"`
 }

@@ -26,6 +26,7 @@ allow if {
 allow if {
 	api_key("admin")
 	not startswith(input.resource.name, "forbidden")
+	not admin_refused
 }
 
 allow if {
