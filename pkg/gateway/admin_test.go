@@ -475,7 +475,7 @@ func TestAdmin_PolicySeesWhatIsAsked(t *testing.T) {
 			name: "create topic, refused value", method: "POST", path: adminV3 + "/topics",
 			body:       `{"topic_name":"new","configs":[{"name":"retention.ms","value":"-1"}]}`,
 			wantStatus: http.StatusForbidden, decisions: 1,
-			want:       &policy.Admin{Configs: []policy.AdminConfig{{Name: "retention.ms", Value: str("-1"), Operation: "SET"}}},
+			want: &policy.Admin{Configs: []policy.AdminConfig{{Name: "retention.ms", Value: str("-1"), Operation: "SET"}}},
 		},
 		{
 			name: "alter configs in a batch", method: "POST", path: adminV3 + "/topics/orders/configs:alter",
@@ -494,7 +494,7 @@ func TestAdmin_PolicySeesWhatIsAsked(t *testing.T) {
 		{
 			name: "reset one config", method: "DELETE", path: adminV3 + "/topics/orders/configs/retention.ms",
 			wantStatus: http.StatusNoContent, decisions: 2,
-			want:       &policy.Admin{Configs: []policy.AdminConfig{{Name: "retention.ms", Operation: "DELETE"}}},
+			want: &policy.Admin{Configs: []policy.AdminConfig{{Name: "retention.ms", Operation: "DELETE"}}},
 		},
 		{
 			name: "more partitions, refused", method: "PATCH", path: adminV3 + "/topics/orders",
