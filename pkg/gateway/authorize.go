@@ -75,7 +75,13 @@ func (c *call) check(ctx context.Context, body Body) *Response {
 		return resp
 	}
 	guard := guards[c.route.Action]
-	if guard == nil || c.route.Public {
+	switch {
+	case c.route.Public:
+		return nil
+	case guard == nil && c.route.ResourceInBody:
+		// begin left the decision to a handler the guard does not run.
+		return c.fail(fmt.Errorf("no guard decides %s, whose resource is in the body", c.route.Action))
+	case guard == nil:
 		return nil
 	}
 	resp, next := guard(c, ctx)
