@@ -17,7 +17,8 @@ import (
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
 var Version = "dev"
 
-const usage = `topicgate: a Kafka event gateway for Envoy (ext_proc) with OPA policy.
+const usage = `topicgate: a Kafka event gateway for Envoy (ext_proc) with OPA policy,
+and a guard for Kafka REST backends (ext_authz, with -mode guard).
 
 Usage:
   topicgate [serve] [flags]            run the gateway (see 'topicgate serve -h')

@@ -12,6 +12,8 @@ import (
 
 // Config is topicgate's whole configuration. docs/configuration.md describes it.
 type Config struct {
+	// Mode is ModeGateway (the default) or ModeGuard.
+	Mode     string   `yaml:"mode"`
 	Listen   Listen   `yaml:"listen"`
 	Log      Log      `yaml:"log"`
 	Policy   Policy   `yaml:"policy"`
@@ -26,9 +28,19 @@ type Config struct {
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 }
 
+// Modes topicgate runs in.
+const (
+	// ModeGateway serves Kafka itself (ext_proc), and also answers ext_authz
+	// checks: kafka.clusters are required.
+	ModeGateway = "gateway"
+	// ModeGuard only answers ext_authz checks for a Kafka REST backend that
+	// serves the requests: no Kafka cluster is configured or called.
+	ModeGuard = "guard"
+)
+
 // Listen says where topicgate listens.
 type Listen struct {
-	GRPC  string `yaml:"grpc"`  // host:port for ext_proc and gRPC health ("" disables)
+	GRPC  string `yaml:"grpc"`  // host:port for ext_proc, ext_authz and gRPC health ("" disables)
 	Unix  string `yaml:"unix"`  // unix socket path for the same services ("" disables)
 	Admin string `yaml:"admin"` // host:port for /healthz, /readyz, /metrics ("" disables)
 	// Profiling serves Go's profiles under /debug/pprof/ on the admin
@@ -105,6 +117,7 @@ type Cluster struct {
 // Default is the configuration before any file, variable or flag.
 func Default() *Config {
 	return &Config{
+		Mode:   ModeGateway,
 		Listen: Listen{GRPC: "127.0.0.1:9001", Admin: "127.0.0.1:9090"},
 		Log:    Log{Level: "info", Format: "json"},
 		Policy: Policy{

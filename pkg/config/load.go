@@ -59,8 +59,9 @@ func duration(p func(*Config) *Duration) func(*Config, string) error {
 }
 
 var settings = []setting{
-	{"grpc-addr", "host:port for the ext_proc gRPC listener (empty disables)", str(func(c *Config) *string { return &c.Listen.GRPC })},
-	{"unix-socket", "unix socket path for the ext_proc gRPC listener", str(func(c *Config) *string { return &c.Listen.Unix })},
+	{"mode", "gateway (serve Kafka through ext_proc, and ext_authz) or guard (ext_authz only, for a Kafka REST backend; no Kafka)", str(func(c *Config) *string { return &c.Mode })},
+	{"grpc-addr", "host:port for the gRPC listener: ext_proc, ext_authz, health (empty disables)", str(func(c *Config) *string { return &c.Listen.GRPC })},
+	{"unix-socket", "unix socket path for the gRPC listener: ext_proc, ext_authz, health", str(func(c *Config) *string { return &c.Listen.Unix })},
 	{"admin-addr", "host:port for /healthz, /readyz and /metrics (empty disables)", str(func(c *Config) *string { return &c.Listen.Admin })},
 	{"profiling", "serve Go's profiles under /debug/pprof/ on the admin listener (true or false)", boolean(func(c *Config) *bool { return &c.Listen.Profiling })},
 	{"log-level", "debug, info, warn or error", str(func(c *Config) *string { return &c.Log.Level })},

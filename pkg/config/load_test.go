@@ -69,6 +69,7 @@ func TestLoad_FileWithEveryField(t *testing.T) {
 	policyDir := t.TempDir()
 	keys := writeFile(t, "keys.yaml", "keys: []\n")
 	path := writeFile(t, "topicgate.yaml", `
+mode: gateway
 listen:
   grpc: 0.0.0.0:9101
   unix: /run/topicgate.sock
@@ -114,6 +115,7 @@ shutdown_timeout: 30s
 		t.Fatalf("Load: %v", err)
 	}
 	want := &Config{
+		Mode:     ModeGateway,
 		Listen:   Listen{GRPC: "0.0.0.0:9101", Unix: "/run/topicgate.sock", Admin: "0.0.0.0:9190"},
 		Log:      Log{Level: "debug", Format: "console"},
 		Policy:   Policy{Dir: policyDir, Query: "data.custom.decision", Timeout: Duration(250 * time.Millisecond), ReloadInterval: 0},
@@ -280,5 +282,24 @@ func TestLoad_ExampleStatesTheDefaults(t *testing.T) {
 	}
 	if diff := cmp.Diff(want.Consumers, got.Consumers); diff != "" {
 		t.Errorf("consumers differ from the defaults (-default +example):\n%s", diff)
+	}
+	if got.Mode != want.Mode {
+		t.Errorf("mode %q, want the default %q", got.Mode, want.Mode)
+	}
+}
+
+// A guard needs neither a cluster nor -bootstrap-servers.
+func TestLoad_GuardModeNeedsNoKafka(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Load([]string{"-policy-dir", dir}, env{"TOPICGATE_MODE": "guard"}.get, io.Discard)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Mode != ModeGuard || len(c.Kafka.Clusters) != 0 {
+		t.Errorf("mode %q with %d clusters, want guard with none", c.Mode, len(c.Kafka.Clusters))
+	}
+	_, err = Load([]string{"-mode", "guard", "-policy-dir", dir, "-bootstrap-servers", "k:9092"}, env{}.get, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "kafka.clusters: mode guard calls no Kafka") {
+		t.Errorf("guard with a cluster: %v, want the kafka.clusters error", err)
 	}
 }

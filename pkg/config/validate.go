@@ -83,8 +83,14 @@ func (c *Config) Validate() error {
 		add("kafka.metadata_ttl: must not be negative")
 	}
 	positive(add, "shutdown_timeout", c.ShutdownTimeout)
-	if len(c.Kafka.Clusters) == 0 {
-		add("kafka.clusters: configure at least one cluster (or pass -bootstrap-servers)")
+	switch {
+	case c.Mode != ModeGateway && c.Mode != ModeGuard:
+		add("mode: %q is not %s or %s", c.Mode, ModeGateway, ModeGuard)
+	case c.Mode == ModeGuard && len(c.Kafka.Clusters) > 0:
+		// A guard never calls Kafka: clusters would be a setting with no effect.
+		add("kafka.clusters: mode %s calls no Kafka (the backend does); remove the clusters (and -bootstrap-servers)", ModeGuard)
+	case c.Mode == ModeGateway && len(c.Kafka.Clusters) == 0:
+		add("kafka.clusters: configure at least one cluster (or pass -bootstrap-servers), or set mode %s to only guard a Kafka REST backend", ModeGuard)
 	}
 	seen := map[string]bool{}
 	for i, cl := range c.Kafka.Clusters {

@@ -73,6 +73,11 @@ func TestValidate(t *testing.T) {
 			want: []string{"kafka.metadata_ttl: must not be negative"}},
 		{name: "no cluster", mutate: func(_ *testing.T, c *Config) { c.Kafka.Clusters = nil },
 			want: []string{"kafka.clusters: configure at least one cluster"}},
+		{name: "a guard without clusters", mutate: func(_ *testing.T, c *Config) { c.Mode, c.Kafka.Clusters = ModeGuard, nil }},
+		{name: "a guard with a cluster", mutate: func(_ *testing.T, c *Config) { c.Mode = ModeGuard },
+			want: []string{"kafka.clusters: mode guard calls no Kafka (the backend does); remove the clusters"}},
+		{name: "unknown mode", mutate: func(_ *testing.T, c *Config) { c.Mode = "proxy" },
+			want: []string{`mode: "proxy" is not gateway or guard`}},
 		{name: "cluster problems", mutate: func(_ *testing.T, c *Config) {
 			c.Kafka.Clusters = []Cluster{{Name: "a", BootstrapServers: "k:1"}, {Name: "a", BootstrapServers: "k:2"}, {BootstrapServers: "k:3"}, {Name: "b"}}
 		}, want: []string{`kafka.clusters[1].name: "a" is used twice`, "kafka.clusters[2].name: required", "kafka.clusters[3] (b): bootstrap_servers is required"}},

@@ -152,11 +152,7 @@ func adminConfig(e kafka.ConfigEntry) kafkarest.Config {
 // createTopic answers POST /topics (v3) and POST /admin/topics (v2). The
 // topic is named in the body, so the policy is asked once it is parsed.
 func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
-	check := kafkarest.CheckJSONContentType
-	if c.route.API == "v2" {
-		check = kafkarest.CheckV2CreateTopicContentType
-	}
-	return c.expectBody(ctx, check, false, func(ctx context.Context, body []byte) *Response {
+	return c.expectBody(ctx, createTopicCheck(c.route.API), false, func(ctx context.Context, body []byte) *Response {
 		req, err := kafkarest.ParseCreateTopic(c.route.API, body)
 		if err != nil {
 			return c.fail(err)
@@ -192,6 +188,14 @@ func (c *call) createTopic(ctx context.Context) (*Response, BodyFunc) {
 		resp.Headers["location"] = links.TopicSelf(c.cluster.ID(), t.Name)
 		return resp
 	})
+}
+
+// createTopicCheck is the media type check of a create-topic body.
+func createTopicCheck(api string) bodyCheck {
+	if api == "v2" {
+		return kafkarest.CheckV2CreateTopicContentType
+	}
+	return kafkarest.CheckJSONContentType
 }
 
 // adminNewTopic fills in the counts the request left to the broker, from the

@@ -25,6 +25,10 @@ type call struct {
 	principal identity.Principal
 	cluster   Cluster
 	decisions []string // decision ids, for the response header
+	// guard is set for ext_authz checks (authorize.go): begin stops before
+	// the handler, and a cluster id topicgate does not know is the
+	// backend's to answer.
+	guard bool
 }
 
 func (g *Gateway) newCall(req *Request) *call {
@@ -45,14 +49,14 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 		return c.fail(errNotImplemented), nil
 	}
 	if route.Public {
-		return h(c, ctx)
+		return c.handle(ctx, h)
 	}
 	if c.principal, err = c.g.opts.Auth.Authenticate(c.req.Headers["authorization"]); err != nil {
 		return c.fail(err), nil
 	}
 	switch {
 	case route.ClusterID != "":
-		if c.cluster = c.g.clusterByID(route.ClusterID); c.cluster == nil {
+		if c.cluster = c.g.clusterByID(route.ClusterID); c.cluster == nil && !c.guard {
 			return c.fail(apierr.New(http.StatusNotFound, 404, "Cluster %s cannot be found.", route.ClusterID)), nil
 		}
 	case route.API == "v2":
@@ -64,11 +68,23 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 			return c.deny(d), nil
 		}
 	}
+	return c.handle(ctx, h)
+}
+
+// handle runs the route's handler. A guard stops before it (nil, nil): the
+// backend serves the request.
+func (c *call) handle(ctx context.Context, h handler) (*Response, BodyFunc) {
+	if c.guard {
+		return nil, nil
+	}
 	return h(c, ctx)
 }
 
 func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
 	d := c.g.opts.Policy.Decide(ctx, in)
+	if c.guard {
+		d = guardDecision(d)
+	}
 	c.decisions = append(c.decisions, d.ID)
 	return d
 }

@@ -121,6 +121,15 @@ func (ci consumerCall) subscribe(ctx context.Context, body []byte) *Response {
 	if err != nil {
 		return ci.fail(err)
 	}
+	if deny := ci.authorizeSubscription(ctx, sub); deny != nil {
+		return deny
+	}
+	return ci.done(ci.inst.Subscribe(ctx, ci.by(), sub.Topics, sub.Pattern))
+}
+
+// authorizeSubscription asks READ on the subscription's pattern, then on
+// each of its topics.
+func (ci consumerCall) authorizeSubscription(ctx context.Context, sub kafkarest.Subscription) *Response {
 	if sub.Pattern != "" {
 		if deny := ci.authorizePattern(ctx, sub.Pattern); deny != nil {
 			return deny
@@ -131,7 +140,7 @@ func (ci consumerCall) subscribe(ctx context.Context, body []byte) *Response {
 			return deny
 		}
 	}
-	return ci.done(ci.inst.Subscribe(ctx, ci.by(), sub.Topics, sub.Pattern))
+	return nil
 }
 
 // authorizePattern asks the policy about READ on every topic a pattern may

@@ -52,6 +52,10 @@ func (c *call) input(phase string) *policy.Input {
 	}
 	if c.cluster != nil {
 		in.Cluster = policy.Cluster{Name: c.cluster.Name(), ID: c.cluster.ID()}
+	} else {
+		// A guard's backend may serve clusters topicgate does not know: the
+		// id from the path, without a name.
+		in.Cluster = policy.Cluster{ID: r.ClusterID}
 	}
 	switch r.Resource {
 	case kafkarest.ResourceTopic:

@@ -23,13 +23,15 @@ func (c *call) beginProduceV2(ctx context.Context) (*Response, BodyFunc) {
 	if err != nil {
 		return c.fail(err), nil
 	}
-	check := func(contentType string) error {
-		_, err := kafkarest.V2ProduceFormat(contentType)
-		return err
-	}
-	return c.expectRecords(ctx, check, func(ctx context.Context, topic *kafka.TopicInfo, body []byte) *Response {
+	return c.expectRecords(ctx, checkV2Produce, func(ctx context.Context, topic *kafka.TopicInfo, body []byte) *Response {
 		return c.produceV2(ctx, topic, body, async)
 	})
+}
+
+// checkV2Produce accepts the media types of the bridge's three formats.
+func checkV2Produce(contentType string) error {
+	_, err := kafkarest.V2ProduceFormat(contentType)
+	return err
 }
 
 func v2Async(v string) (bool, error) {

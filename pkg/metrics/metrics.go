@@ -27,6 +27,7 @@ type Metrics struct {
 	inflight        prometheus.Gauge
 	consumers       prometheus.Gauge
 	consumersGone   prometheus.Counter
+	extAuthzChecks  *prometheus.CounterVec
 }
 
 // New registers topicgate's collectors, plus the Go and process collectors.
@@ -70,6 +71,10 @@ func New() *Metrics {
 	m.consumersGone = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "topicgate_consumer_instances_expired_total", Help: "Consumer instances closed after being idle for consumers.idle_timeout.",
 	})
+	m.extAuthzChecks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_ext_authz_checks_total", Help: "ext_authz checks (topicgate guarding a Kafka REST backend), by route (action) and result (allow, or the denial's HTTP status).",
+	}, []string{"route", "result"})
+	f(m.extAuthzChecks)
 	for _, c := range []prometheus.Collector{m.consumers, m.consumersGone, m.requests, m.requestDuration, m.records, m.bytes, m.produceDuration,
 		m.decisions, m.evalDuration, m.policyLoads, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
@@ -152,5 +157,13 @@ func (m *Metrics) ConsumerInstances(n int) {
 func (m *Metrics) ConsumerExpired() {
 	if m != nil {
 		m.consumersGone.Inc()
+	}
+}
+
+// ExtAuthzCheck records an ext_authz check: result is "allow", or the HTTP
+// status of the denial.
+func (m *Metrics) ExtAuthzCheck(route, result string) {
+	if m != nil {
+		m.extAuthzChecks.WithLabelValues(route, result).Inc()
 	}
 }

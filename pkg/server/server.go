@@ -1,5 +1,5 @@
 // Package server wires topicgate together: the policy engine, identities,
-// Kafka clients and gateway, the ext_proc gRPC listeners with gRPC health,
+// Kafka clients and gateway, the gRPC listeners (ext_proc, ext_authz, gRPC health),
 // and the admin HTTP listener. Run blocks until its context ends, then drains.
 package server
 
@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/topicgate/topicgate/pkg/config"
 	"github.com/topicgate/topicgate/pkg/consumer"
+	"github.com/topicgate/topicgate/pkg/extauthz"
 	"github.com/topicgate/topicgate/pkg/extproc"
 	"github.com/topicgate/topicgate/pkg/gateway"
 	"github.com/topicgate/topicgate/pkg/identity"
@@ -128,7 +130,12 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		// Envoy keeps its connection open and may ping it.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
-	extprocv3.RegisterExternalProcessorServer(grpcSrv, extproc.NewServer(gw, log.Named("extproc"), m, cfg.Limits.MaxBodyBytes, uuid.NewString))
+	// A guard serves no Kafka: Envoy's ext_proc has nothing to call there,
+	// and gets UNIMPLEMENTED (a failure, so Envoy refuses the request).
+	if cfg.Mode != config.ModeGuard {
+		extprocv3.RegisterExternalProcessorServer(grpcSrv, extproc.NewServer(gw, log.Named("extproc"), m, cfg.Limits.MaxBodyBytes, uuid.NewString))
+	}
+	authv3.RegisterAuthorizationServer(grpcSrv, extauthz.NewServer(gw, m, uuid.NewString))
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(grpcSrv, hs)
@@ -186,7 +193,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		go engine.Watch(bg, iv)
 		go reloadKeys(bg, keys, iv, log)
 	}
-	log.Info("topicgate started", zap.String("grpc", addrs.GRPC), zap.String("unix", addrs.Unix),
+	log.Info("topicgate started", zap.String("mode", cfg.Mode), zap.String("grpc", addrs.GRPC), zap.String("unix", addrs.Unix),
 		zap.String("admin", addrs.Admin), zap.Int("clusters", len(clusters)))
 	if ready != nil {
 		ready(addrs)
