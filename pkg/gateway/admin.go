@@ -266,8 +266,7 @@ func (c *call) updatePartitionCount(ctx context.Context) (*Response, BodyFunc) {
 		if err != nil {
 			return c.fail(err)
 		}
-		count := int(n)
-		if deny := c.authorizeAdmin(ctx, c.route.Operation, kafkarest.ResourceTopic, c.route.Topic, &policy.Admin{PartitionsCount: &count}); deny != nil {
+		if deny := c.authorizePartitionCount(ctx, int(n)); deny != nil {
 			return deny
 		}
 		t, err := c.cluster.Topic(ctx, c.route.Topic)
@@ -315,4 +314,10 @@ func createTopicAdmin(req *kafkarest.CreateTopicRequest) *policy.Admin {
 		a.Configs = append(a.Configs, policy.AdminConfig{Name: name, Value: &v, Operation: "SET"})
 	}
 	return a
+}
+
+// authorizePartitionCount decides a partition change with the new count in
+// input.admin.
+func (c *call) authorizePartitionCount(ctx context.Context, n int) *Response {
+	return c.authorizeAdmin(ctx, c.route.Operation, kafkarest.ResourceTopic, c.route.Topic, &policy.Admin{PartitionsCount: &n})
 }

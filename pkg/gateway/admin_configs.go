@@ -59,37 +59,24 @@ func (c *call) topicConfigEntries(ctx context.Context) ([]string, map[string][]k
 	return names, byTopic, err
 }
 
-// alterTopicConfigs answers PUT and DELETE /topics/{t}/configs/{name} and
-// POST /topics/{t}/configs:alter, all with incremental alter configs.
-func (c *call) alterTopicConfigs(ctx context.Context) (*Response, BodyFunc) {
+// topicConfigChanges parses the changes a config route asks for: the
+// config of the path reset (DELETE) or set to the body's value (PUT), or the
+// body's batch (configs:alter).
+func (c *call) topicConfigChanges(body []byte) (changes []kafkarest.ConfigChange, validateOnly bool, err error) {
 	switch c.route.Action {
 	case kafkarest.ResetTopicConfig:
-		return c.changeTopicConfigs(ctx, []kafkarest.ConfigChange{{Name: c.route.Config, Delete: true}}, false), nil
+		return []kafkarest.ConfigChange{{Name: c.route.Config, Delete: true}}, false, nil
 	case kafkarest.UpdateTopicConfig:
-		return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
-			v, err := kafkarest.ParseConfigValue(body)
-			if err != nil {
-				return c.fail(err)
-			}
-			return c.changeTopicConfigs(ctx, []kafkarest.ConfigChange{{Name: c.route.Config, Value: v}}, false)
-		})
-	default:
-		return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
-			req, err := kafkarest.ParseAlterConfigs(body)
-			if err != nil {
-				return c.fail(err)
-			}
-			return c.changeTopicConfigs(ctx, req.Changes, req.ValidateOnly)
-		})
+		v, err := kafkarest.ParseConfigValue(body)
+		return []kafkarest.ConfigChange{{Name: c.route.Config, Value: v}}, false, err
 	}
+	req, err := kafkarest.ParseAlterConfigs(body)
+	return req.Changes, req.ValidateOnly, err
 }
 
-// changeTopicConfigs checks that the topic exists and that it has every
-// named config (Kafka would silently accept deleting an unknown one), then
-// alters them all at once: a bad value leaves every config as it was.
-func (c *call) changeTopicConfigs(ctx context.Context, changes []kafkarest.ConfigChange, validateOnly bool) *Response {
-	// The route was decided at the headers; decide again now that the
-	// changes are known, so a policy can refuse some values.
+// authorizeConfigChanges decides the route's operation on its topic with
+// the changes in input.admin.
+func (c *call) authorizeConfigChanges(ctx context.Context, changes []kafkarest.ConfigChange, validateOnly bool) *Response {
 	admin := &policy.Admin{ValidateOnly: validateOnly, Configs: make([]policy.AdminConfig, len(changes))}
 	for i, ch := range changes {
 		ac := policy.AdminConfig{Name: ch.Name, Operation: "SET"}
@@ -101,7 +88,32 @@ func (c *call) changeTopicConfigs(ctx context.Context, changes []kafkarest.Confi
 		}
 		admin.Configs[i] = ac
 	}
-	if deny := c.authorizeAdmin(ctx, c.route.Operation, kafkarest.ResourceTopic, c.route.Topic, admin); deny != nil {
+	return c.authorizeAdmin(ctx, c.route.Operation, kafkarest.ResourceTopic, c.route.Topic, admin)
+}
+
+// alterTopicConfigs answers PUT and DELETE /topics/{t}/configs/{name} and
+// POST /topics/{t}/configs:alter, all with incremental alter configs.
+func (c *call) alterTopicConfigs(ctx context.Context) (*Response, BodyFunc) {
+	if c.route.Action == kafkarest.ResetTopicConfig {
+		changes, _, _ := c.topicConfigChanges(nil)
+		return c.changeTopicConfigs(ctx, changes, false), nil
+	}
+	return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+		changes, validateOnly, err := c.topicConfigChanges(body)
+		if err != nil {
+			return c.fail(err)
+		}
+		return c.changeTopicConfigs(ctx, changes, validateOnly)
+	})
+}
+
+// changeTopicConfigs checks that the topic exists and that it has every
+// named config (Kafka would silently accept deleting an unknown one), then
+// alters them all at once: a bad value leaves every config as it was.
+func (c *call) changeTopicConfigs(ctx context.Context, changes []kafkarest.ConfigChange, validateOnly bool) *Response {
+	// The route was decided at the headers; decide again now that the
+	// changes are known, so a policy can refuse some values.
+	if deny := c.authorizeConfigChanges(ctx, changes, validateOnly); deny != nil {
 		return deny
 	}
 	t, err := c.cluster.Topic(ctx, c.route.Topic)

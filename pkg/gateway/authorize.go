@@ -107,6 +107,11 @@ var guards = map[kafkarest.Action]handler{
 	kafkarest.ProduceBatch: (*call).guardProduceBatch,
 	kafkarest.CreateTopic:  (*call).guardCreateTopic,
 
+	kafkarest.UpdatePartitionCount: (*call).guardPartitionCount,
+	kafkarest.UpdateTopicConfig:    (*call).guardConfigChanges,
+	kafkarest.ResetTopicConfig:     (*call).guardConfigChanges,
+	kafkarest.AlterTopicConfigs:    (*call).guardConfigChanges,
+
 	kafkarest.GetGroupLag:           (*call).guardPathTopic,
 	kafkarest.GetConsumerAssignment: (*call).guardPathTopic,
 	kafkarest.GetGroupOffsets:       (*call).guardPathTopic,
@@ -176,7 +181,35 @@ func (c *call) guardCreateTopic(ctx context.Context) (*Response, BodyFunc) {
 		if err != nil {
 			return c.fail(err)
 		}
-		return c.authorize(ctx, kafkarest.OpCreate, kafkarest.ResourceTopic, req.Name)
+		return c.authorizeAdmin(ctx, kafkarest.OpCreate, kafkarest.ResourceTopic, req.Name, createTopicAdmin(&req))
+	})
+}
+
+// guardPartitionCount decides a partition change again with the count the
+// body asks for, as the gateway does.
+func (c *call) guardPartitionCount(ctx context.Context) (*Response, BodyFunc) {
+	return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+		n, err := kafkarest.ParsePartitionsCount(body)
+		if err != nil {
+			return c.fail(err)
+		}
+		return c.authorizePartitionCount(ctx, int(n))
+	})
+}
+
+// guardConfigChanges decides a topic config change again with the changes
+// the path and body ask for, as the gateway does.
+func (c *call) guardConfigChanges(ctx context.Context) (*Response, BodyFunc) {
+	if c.route.Action == kafkarest.ResetTopicConfig {
+		changes, _, _ := c.topicConfigChanges(nil)
+		return c.authorizeConfigChanges(ctx, changes, false), nil
+	}
+	return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+		changes, validateOnly, err := c.topicConfigChanges(body)
+		if err != nil {
+			return c.fail(err)
+		}
+		return c.authorizeConfigChanges(ctx, changes, validateOnly)
 	})
 }
 

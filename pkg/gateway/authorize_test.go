@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,12 +53,13 @@ type question struct {
 	Resource                 policy.Resource
 	Topic, Group             string
 	Records                  int
+	Admin                    *policy.Admin
 }
 
 func questions(inputs []*policy.Input) []question {
 	out := make([]question, len(inputs))
 	for i, in := range inputs {
-		out[i] = question{in.Phase, in.Action, in.Operation, in.Resource, in.Topic, in.Group, len(in.Records)}
+		out[i] = question{in.Phase, in.Action, in.Operation, in.Resource, in.Topic, in.Group, len(in.Records), in.Admin}
 	}
 	return out
 }
@@ -83,6 +85,10 @@ func TestAuthorize_AsksWhatTheGatewayAsks(t *testing.T) {
 		{"POST", v3c + "/topics", js, `{"topic_name":"fresh","partitions_count":1}`, false},
 		{"POST", "/admin/topics", v2js, `{"topic_name":"fresh2"}`, false},
 		{"DELETE", v3c + "/topics/audit", "", "", false},
+		{"PATCH", v3c + "/topics/orders", js, `{"partitions_count":5}`, false},
+		{"PUT", v3c + "/topics/orders/configs/retention.ms", js, `{"value":"1000"}`, false},
+		{"DELETE", v3c + "/topics/orders/configs/retention.ms", "", "", false},
+		{"POST", v3c + "/topics/orders/configs:alter", js, `{"data":[{"name":"retention.ms","value":"1000"},{"name":"cleanup.policy","operation":"DELETE"}]}`, false},
 		{"POST", v3c + "/topics/orders/records", js, `{"value":{"type":"STRING","data":"a"}}{"key":{"type":"JSON","data":1}}`, false},
 		{"POST", v3c + "/topics/orders/records:batch", js, `{"entries":[{"id":"a","value":{"type":"STRING","data":"a"}},{"id":"b"}]}`, false},
 		{"POST", "/topics/orders", v2js, `{"records":[{"value":{"a":1}},{"key":"k","value":2}]}`, false},
@@ -126,7 +132,10 @@ func TestAuthorize_AsksWhatTheGatewayAsks(t *testing.T) {
 			if len(gp.seen()) == before {
 				t.Fatal("the gateway asked nothing")
 			}
-			if diff := cmp.Diff(questions(gp.seen()[before:]), questions(p.seen())); diff != "" {
+			// A list's items are decided on the gateway's own answer; a
+			// guard never sees the backend's, so it cannot filter them.
+			asked := slices.DeleteFunc(gp.seen()[before:], func(in *policy.Input) bool { return in.Phase == policy.PhaseItem })
+			if diff := cmp.Diff(questions(asked), questions(p.seen())); diff != "" {
 				t.Errorf("questions (-gateway +guard):\n%s", diff)
 			}
 		})
