@@ -86,7 +86,7 @@ func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
 		return d
 	}
 	if err := c.applyTarget(&d, in); err != nil {
-		c.log.Error("policy decision cannot be carried out; denying", zap.String("decision_id", d.ID), zap.Error(err))
+		c.log.Warn("policy decision cannot be carried out; denying", zap.String("decision_id", d.ID), zap.Error(err))
 		return policy.Decision{ID: d.ID, Err: err}
 	}
 	for k, v := range c.decisionHeaders(&d) {
