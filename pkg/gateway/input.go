@@ -69,7 +69,10 @@ func (c *call) input(phase string) *policy.Input {
 // cluster stay as the client named them; target says where the records go.
 func (c *call) recordsInput(records []kafkarest.Record) *policy.Input {
 	in := c.input(policy.PhaseRecords)
-	in.Target = &policy.Target{Topic: c.topic, Cluster: policy.Cluster{Name: c.cluster.Name(), ID: c.cluster.ID()}}
+	in.Target = &policy.Target{Topic: c.topic, Cluster: in.Cluster}
+	if c.cluster != nil {
+		in.Target.Cluster = policy.Cluster{Name: c.cluster.Name(), ID: c.cluster.ID()}
+	}
 	in.Records = make([]policy.Record, len(records))
 	sum := &policy.RecordsSummary{Count: len(records)}
 	for i := range records {
