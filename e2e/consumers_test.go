@@ -164,7 +164,9 @@ func TestConsumersJSONFlow(t *testing.T) {
 		if r.Timestamp != wantTS {
 			t.Errorf("record %d timestamp %d, want %d", i, r.Timestamp, wantTS)
 		}
-		if len(r.Headers) != 1 || r.Headers[0].Key != "h" || r.Headers[0].Value != base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("hv%d", i))) {
+		// The client's header, then topicgate's decision id (policy_records_test.go).
+		if len(r.Headers) != 2 || r.Headers[0].Key != "h" || r.Headers[0].Value != base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("hv%d", i))) ||
+			r.Headers[1].Key != "topicgate-decision-id" {
 			t.Errorf("record %d headers %+v", i, r.Headers)
 		}
 	}

@@ -71,7 +71,8 @@ func TestProduceConcatenatedRecords(t *testing.T) {
 		`{"partition_id": 1, "key": {"type": "BINARY", "data": "` + b64([]byte(wants[1].key)) + `"}, "value": {"type": "BINARY", "data": "` + b64([]byte(wants[1].value)) + `"}, "timestamp": "2021-02-05T19:14:42Z"}`,
 		`{"partition_id": 2, "key": {"type": "STRING", "data": "` + wants[2].key + `"}, "value": {"type": "JSON", "data": {"n": 1, "list": [true, null]}}, "headers": [{"name": "h1", "value": "eA=="}, {"name": "h2", "value": "eQ=="}]}`,
 	}, "\n")
-	rs := results(t, produce(t, "multi", body))
+	answer := produce(t, "multi", body)
+	rs := results(t, answer)
 	if len(rs) != len(wants) {
 		t.Fatalf("want %d results, got %d", len(wants), len(rs))
 	}
@@ -94,7 +95,9 @@ func TestProduceConcatenatedRecords(t *testing.T) {
 			if string(m.Value) != w.value || m.TopicPartition.Partition != w.partition || int64(m.TopicPartition.Offset) != rs[i].Offset {
 				t.Errorf("record %d landed as %q partition %d offset %d", i, m.Value, m.TopicPartition.Partition, m.TopicPartition.Offset)
 			}
-			if len(m.Headers) != len(w.headers) {
+			// The client's headers, then topicgate's decision id (policy_records_test.go).
+			if len(m.Headers) != len(w.headers)+1 || m.Headers[len(m.Headers)-1].Key != "topicgate-decision-id" ||
+				string(m.Headers[len(m.Headers)-1].Value) != answer.Header.Get("X-Topicgate-Decision-Id") {
 				t.Errorf("record %d headers %v", i, m.Headers)
 			}
 			for k, v := range w.headers {

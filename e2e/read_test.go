@@ -155,7 +155,9 @@ func TestReadsPagesFollowNextOffset(t *testing.T) {
 		if v := readsDataString(t, r.Value); v != w.value {
 			t.Errorf("record %d: value %q, want %q", i, v, w.value)
 		}
-		if len(r.Headers) != 1 || r.Headers[0].Name != "h" || r.Headers[0].Value == nil || *r.Headers[0].Value != readsB64(w.header) {
+		// The client's header, then topicgate's decision id (policy_records_test.go).
+		if len(r.Headers) != 2 || r.Headers[0].Name != "h" || r.Headers[0].Value == nil || *r.Headers[0].Value != readsB64(w.header) ||
+			r.Headers[1].Name != "topicgate-decision-id" {
 			t.Errorf("record %d: headers %+v", i, r.Headers)
 		}
 	}

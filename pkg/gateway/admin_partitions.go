@@ -13,7 +13,7 @@ import (
 
 // partitions answers one partition, its offsets and its replicas, in both APIs.
 func (c *call) partitions(ctx context.Context) (*Response, BodyFunc) {
-	t, err := c.cluster.Topic(ctx, c.route.Topic)
+	t, err := c.topicInfo(ctx)
 	if err != nil {
 		return c.fail(kafka.ClientError(err)), nil
 	}
@@ -38,7 +38,7 @@ func (c *call) partitions(ctx context.Context) (*Response, BodyFunc) {
 		if err := adminCheckOffsetType(c.route.Query.Get("offset_type")); err != nil {
 			return c.fail(err), nil
 		}
-		w, err := c.partitionRange(ctx, t.Name, p.ID)
+		w, err := c.partitionRange(ctx, c.topic, p.ID)
 		if err != nil {
 			return c.fail(kafka.ClientError(err)), nil
 		}
@@ -88,7 +88,7 @@ func restV2Partition(p *kafka.PartitionInfo) kafkarest.V2Partition {
 // adminV2Partition answers the bridge's partition and offsets endpoints.
 func (c *call) adminV2Partition(ctx context.Context, t *kafka.TopicInfo, p *kafka.PartitionInfo) *Response {
 	if c.route.Action == kafkarest.GetPartitionOffsets {
-		w, err := c.partitionRange(ctx, t.Name, p.ID)
+		w, err := c.partitionRange(ctx, c.topic, p.ID)
 		if err != nil {
 			return c.fail(kafka.ClientError(err))
 		}

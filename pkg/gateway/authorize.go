@@ -141,7 +141,7 @@ func (c *call) guardProduce(ctx context.Context) (*Response, BodyFunc) {
 			if err != nil {
 				return c.fail(err)
 			}
-			return c.authorizeRecords(ctx, records)
+			return c.guardRecords(ctx, records)
 		})
 	}
 	return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
@@ -149,7 +149,7 @@ func (c *call) guardProduce(ctx context.Context) (*Response, BodyFunc) {
 		if err != nil {
 			return c.fail(err)
 		}
-		return c.authorizeRecords(ctx, records)
+		return c.guardRecords(ctx, records)
 	})
 }
 
@@ -170,7 +170,7 @@ func (c *call) guardProduceBatch(ctx context.Context) (*Response, BodyFunc) {
 			}
 			records[i] = e.Record
 		}
-		return c.authorizeRecords(ctx, records)
+		return c.guardRecords(ctx, records)
 	})
 }
 
@@ -303,4 +303,11 @@ func guardDecision(d policy.Decision) policy.Decision {
 	}
 	return policy.Decision{ID: d.ID, Duration: d.Duration,
 		Err: fmt.Errorf("the decision sets %s, which topicgate cannot apply as an ext_authz guard", strings.Join(asks, ", "))}
+}
+
+// guardRecords asks the records phase. guardDecision has turned any
+// denied_records into a denial: the backend writes a request whole.
+func (c *call) guardRecords(ctx context.Context, records []kafkarest.Record) *Response {
+	_, denial := c.authorizeRecords(ctx, records)
+	return denial
 }

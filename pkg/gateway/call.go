@@ -23,8 +23,16 @@ type call struct {
 	start     time.Time
 	route     kafkarest.Route
 	principal identity.Principal
-	cluster   Cluster
-	decisions []string // decision ids, for the response header
+	// addressed is the cluster the client addressed (the path's, or v2's
+	// default); cluster is the one the request acts on, which a decision
+	// may choose (target.go).
+	addressed, cluster Cluster
+	// topic is the Kafka topic the request acts on: the path's, or the one
+	// a decision chose (target.go). route.Topic stays the client's name.
+	topic                      string
+	topicChosen, clusterChosen bool
+	decisions                  []string          // decision ids, for the response header
+	headers                    map[string]string // allowing decisions' headers, for the answer
 	// guard is set for ext_authz checks (authorize.go): begin stops before
 	// the handler, and a cluster id topicgate does not know is the
 	// backend's to answer.
@@ -43,7 +51,7 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 	if err != nil {
 		return c.fail(err), nil
 	}
-	c.route = route
+	c.route, c.topic = route, route.Topic
 	h := handlers[route.Action]
 	if h == nil {
 		return c.fail(errNotImplemented), nil
@@ -63,6 +71,7 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 		// The Strimzi API names no cluster: it speaks to the first configured.
 		c.cluster = c.g.defaultCluster()
 	}
+	c.addressed = c.cluster
 	if !route.ResourceInBody {
 		if d := c.decide(ctx, c.input(policy.PhaseRequest)); !d.Allow {
 			return c.deny(d), nil
@@ -80,12 +89,28 @@ func (c *call) handle(ctx context.Context, h handler) (*Response, BodyFunc) {
 	return h(c, ctx)
 }
 
+// decide asks the policy. An allowing decision's topic and cluster become
+// the request's target and its headers go on the answer; a decision
+// topicgate cannot carry out (target.go) denies as a policy error does.
 func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
 	d := c.g.opts.Policy.Decide(ctx, in)
 	if c.guard {
 		d = guardDecision(d)
 	}
 	c.decisions = append(c.decisions, d.ID)
+	if !d.Allow {
+		return d
+	}
+	if err := c.applyTarget(&d, in); err != nil {
+		c.log.Warn("policy decision cannot be carried out; denying", zap.String("decision_id", d.ID), zap.Error(err))
+		return policy.Decision{ID: d.ID, Err: err}
+	}
+	for k, v := range c.decisionHeaders(&d) {
+		if c.headers == nil {
+			c.headers = map[string]string{}
+		}
+		c.headers[k] = v
+	}
 	return d
 }
 
@@ -107,7 +132,7 @@ func (c *call) deny(d policy.Decision) *Response {
 	if status == http.StatusUnauthorized {
 		e = e.WithHeader("www-authenticate", `Basic realm="topicgate"`)
 	}
-	for k, v := range d.Headers {
+	for k, v := range c.decisionHeaders(&d) {
 		e = e.WithHeader(k, v)
 	}
 	switch {
@@ -129,7 +154,7 @@ func (c *call) fail(err error) *Response {
 	e := apierr.From(err)
 	resp := c.respond(e.Status, kafkarest.ErrorBody(c.route.API, e))
 	for k, v := range e.Header {
-		if _, reserved := resp.Headers[k]; !reserved { // content-type and ids stay ours
+		if !reservedHeaders[k] { // content-type and ids stay ours
 			resp.Headers[k] = v
 		}
 	}
@@ -154,10 +179,14 @@ func (c *call) fail(err error) *Response {
 func (c *call) respond(status int, body []byte) *Response {
 	resp := &Response{
 		Status:  status,
-		Headers: map[string]string{"x-request-id": c.req.ID},
+		Headers: make(map[string]string, 3+len(c.headers)),
 		Body:    body,
 		Details: "topicgate",
 	}
+	for k, v := range c.headers { // first: topicgate's own headers replace them
+		resp.Headers[k] = v
+	}
+	resp.Headers["x-request-id"] = c.req.ID
 	if body != nil {
 		resp.Headers["content-type"] = kafkarest.ContentType(c.route.API)
 	}

@@ -38,7 +38,7 @@ func (c *call) describeV2(ctx context.Context) *Response {
 		}
 		return c.adminAnswer(kafkarest.V2TopicNames(c.visible(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, names)))
 	case kafkarest.GetTopic, kafkarest.ListPartitions:
-		t, err := c.cluster.Topic(ctx, c.route.Topic)
+		t, err := c.topicInfo(ctx)
 		if err != nil {
 			return c.fail(kafka.ClientError(err))
 		}
@@ -86,7 +86,7 @@ func (c *call) describeV3(ctx context.Context) *Response {
 		}
 	case kafkarest.GetTopic, kafkarest.ListPartitions:
 		var t kafka.TopicInfo
-		if t, err = c.cluster.Topic(ctx, c.route.Topic); err == nil {
+		if t, err = c.topicInfo(ctx); err == nil {
 			if c.route.Action == kafkarest.GetTopic {
 				body, err = links.Topic(c.cluster.ID(), restTopic(&t))
 			} else {
@@ -104,12 +104,16 @@ func (c *call) describeV3(ctx context.Context) *Response {
 
 // listClusters lists the clusters that answer; it fails only if none does.
 // Clusters are asked at once, so unreachable ones cost one request timeout,
-// not one each.
+// not one each. A decision that chose a cluster lists that one alone.
 func (c *call) listClusters(ctx context.Context, links kafkarest.Links) ([]byte, error) {
-	infos := make([]kafka.ClusterInfo, len(c.g.opts.Clusters))
-	errs := make([]error, len(c.g.opts.Clusters))
+	clusters := c.g.opts.Clusters
+	if c.cluster != nil {
+		clusters = []Cluster{c.cluster}
+	}
+	infos := make([]kafka.ClusterInfo, len(clusters))
+	errs := make([]error, len(clusters))
 	var wg sync.WaitGroup
-	for i, cl := range c.g.opts.Clusters {
+	for i, cl := range clusters {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -121,7 +125,7 @@ func (c *call) listClusters(ctx context.Context, links kafkarest.Links) ([]byte,
 	var firstErr error
 	for i, err := range errs {
 		if err != nil {
-			c.log.Warn("cluster did not answer", zap.String("cluster", c.g.opts.Clusters[i].Name()), zap.Error(err))
+			c.log.Warn("cluster did not answer", zap.String("cluster", clusters[i].Name()), zap.Error(err))
 			if firstErr == nil {
 				firstErr = err
 			}

@@ -151,3 +151,12 @@ func (g *Gateway) clusterByID(id string) Cluster {
 	}
 	return nil
 }
+
+func (g *Gateway) clusterByName(name string) Cluster {
+	for _, cl := range g.opts.Clusters {
+		if cl.Name() == name {
+			return cl
+		}
+	}
+	return nil
+}

@@ -50,8 +50,8 @@ func (c *call) input(phase string) *policy.Input {
 			in.Request.Headers[k] = v
 		}
 	}
-	if c.cluster != nil {
-		in.Cluster = policy.Cluster{Name: c.cluster.Name(), ID: c.cluster.ID()}
+	if c.addressed != nil { // as the client addressed it, in every phase
+		in.Cluster = policy.Cluster{Name: c.addressed.Name(), ID: c.addressed.ID()}
 	} else {
 		// A guard's backend may serve clusters topicgate does not know: the
 		// id from the path, without a name.
@@ -69,9 +69,14 @@ func (c *call) input(phase string) *policy.Input {
 	return in
 }
 
-// recordsInput builds the policy input of the records phase.
+// recordsInput builds the policy input of the records phase. topic and
+// cluster stay as the client named them; target says where the records go.
 func (c *call) recordsInput(records []kafkarest.Record) *policy.Input {
 	in := c.input(policy.PhaseRecords)
+	in.Target = &policy.Target{Topic: c.topic, Cluster: in.Cluster}
+	if c.cluster != nil {
+		in.Target.Cluster = policy.Cluster{Name: c.cluster.Name(), ID: c.cluster.ID()}
+	}
 	in.Records = make([]policy.Record, len(records))
 	sum := &policy.RecordsSummary{Count: len(records)}
 	for i := range records {

@@ -19,7 +19,8 @@ func (c *call) beginProduce(ctx context.Context) (*Response, BodyFunc) {
 }
 
 // produce writes the records of a v3 produce body. Any bad record refuses the
-// whole request, so nothing of it is written.
+// whole request, so nothing of it is written. A record the policy denies
+// gets its own failed result (40301) while the others are written.
 func (c *call) produce(ctx context.Context, topic *kafka.TopicInfo, body []byte) *Response {
 	records, err := kafkarest.ParseProduce(body, c.g.opts.MaxRecords)
 	if err != nil {
@@ -28,15 +29,15 @@ func (c *call) produce(ctx context.Context, topic *kafka.TopicInfo, body []byte)
 	if err := checkRecords(topic, records); err != nil {
 		return c.fail(err)
 	}
-	deliveries, errs, answered := c.deliver(ctx, topic, records)
+	s, answered := c.deliver(ctx, records)
 	if answered != nil {
 		return answered
 	}
 	results := make([]kafkarest.ProduceResult, len(records))
-	for i, d := range deliveries {
+	for i, d := range s.deliveries {
 		results[i] = kafkarest.ProduceResult{
 			ClusterID: c.cluster.ID(), Topic: topic.Name, Record: &records[i],
-			Partition: d.Partition, Offset: d.Offset, Timestamp: d.Timestamp, Err: errs[i],
+			Partition: d.Partition, Offset: d.Offset, Timestamp: d.Timestamp, Err: s.errs[i],
 		}
 	}
 	body, err = kafkarest.ProduceResults(results)

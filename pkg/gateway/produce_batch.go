@@ -18,8 +18,9 @@ func (c *call) beginProduceBatch(ctx context.Context) (*Response, BodyFunc) {
 // success or a failure per entry. A batch that is unusable as a whole
 // (kafkarest.ParseBatch) and a records-phase denial refuse the request, and
 // nothing is written. An entry that is invalid in itself (its data, its
-// partition, its size) is a failure of its own and is not written; the
-// other entries are.
+// partition, its size) or that the policy denies (denied_records) is a
+// failure of its own and is not written; the other entries are. The answer
+// is 207 even when no entry was written.
 func (c *call) produceBatch(ctx context.Context, topic *kafka.TopicInfo, body []byte) *Response {
 	entries, err := kafkarest.ParseBatch(body, c.g.opts.MaxRecords)
 	if err != nil {
@@ -42,14 +43,13 @@ func (c *call) produceBatch(ctx context.Context, topic *kafka.TopicInfo, body []
 		}
 	}
 	if len(valid) > 0 {
-		deliveries, denied := c.send(ctx, topic, valid)
-		if denied != nil {
-			return denied
+		s, denial := c.send(ctx, valid)
+		if denial != nil {
+			return denial
 		}
-		errs := c.deliveryErrors(topic.Name, valid, deliveries)
-		for j, d := range deliveries {
+		for j, d := range s.deliveries {
 			r := &results[validAt[j]]
-			r.Partition, r.Offset, r.Timestamp, r.Err = d.Partition, d.Offset, d.Timestamp, errs[j]
+			r.Partition, r.Offset, r.Timestamp, r.Err = d.Partition, d.Offset, d.Timestamp, s.errs[j]
 		}
 	}
 	out, err := kafkarest.ProduceBatchResults(results)

@@ -40,7 +40,7 @@ func TestProduceBatch_GoodAndBadEntries(t *testing.T) {
 		{"id":"a","key":{"type":"STRING","data":"ka"},"value":{"type":"JSON","data":[1,2]}},
 		{"id":"b","value":{"type":"BINARY","data":"not base64!"}},
 		{"id":"c","partition_id":7,"value":null},
-		{"id":"d","value":{"type":"STRING","data":"` + strings.Repeat("x", 916) + `"}},
+		{"id":"d","value":{"type":"STRING","data":"` + strings.Repeat("x", 851) + `"}},
 		{"id":"e","key":{"type":"STRING","data":"kafka-refuses"}},
 		{"id":"f","partition_id":1,"headers":[{"name":"h","value":"dg=="}]}
 	]}`

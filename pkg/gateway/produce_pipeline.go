@@ -9,11 +9,14 @@ import (
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/kafkarest"
+	"github.com/topicgate/topicgate/pkg/policy"
 )
 
 // The produce pipeline, shared by v3 records, v3 records:batch and v2:
 // expectRecords (before the body) -> parse (per API) -> checkRecord ->
-// deliver: send (records-phase policy, then Kafka) -> deliveryErrors -> render (per API).
+// deliver: send (records-phase policy and its per-record verdicts, then
+// Kafka) -> render (per API). produce_policy.go holds what the records-phase
+// decision does to the records.
 
 // recordOverhead estimates the bytes a record batch adds around one record
 // (61 bytes of batch header, plus the record's own varints), so a record that
@@ -36,7 +39,7 @@ func (c *call) expectRecords(ctx context.Context, check bodyCheck, fn func(conte
 	if next == nil {
 		return resp, nil
 	}
-	t, err := c.cluster.Topic(ctx, c.route.Topic)
+	t, err := c.topicInfo(ctx)
 	if err != nil {
 		return c.fail(kafka.ClientError(err)), nil
 	}
@@ -58,14 +61,18 @@ func checkRecords(topic *kafka.TopicInfo, records []kafkarest.Record) *apierr.Er
 	return nil
 }
 
-// checkRecord checks that the record's partition exists and that its
-// estimated size fits the topic's max.message.bytes. label names the record
-// in the message.
+// checkRecord checks that the record does not carry topicgate's own
+// header, that its partition exists and that its estimated size (with the
+// decision-id header topicgate adds) fits the topic's max.message.bytes.
+// label names the record in the message.
 func checkRecord(topic *kafka.TopicInfo, r *kafkarest.Record, label string) *apierr.Error {
+	if err := checkNoDecisionHeader(r, label); err != nil {
+		return err
+	}
 	if r.Partition != nil && !topic.HasPartition(*r.Partition) {
 		return apierr.UnknownPartition(topic.Name, *r.Partition, len(topic.Partitions), label)
 	}
-	if size := r.Size() + recordOverhead + 8*len(r.Headers); topic.MaxMessageBytes > 0 && size > topic.MaxMessageBytes {
+	if size := r.Size() + recordOverhead + decisionHeaderBytes + 8*len(r.Headers); topic.MaxMessageBytes > 0 && size > topic.MaxMessageBytes {
 		return apierr.New(http.StatusRequestEntityTooLarge, 413,
 			"The request included a message larger than the maximum message size the server can accept: %s needs about %d bytes; topic %s accepts %d (max.message.bytes).",
 			label, size, topic.Name, topic.MaxMessageBytes)
@@ -74,73 +81,105 @@ func checkRecord(topic *kafka.TopicInfo, r *kafkarest.Record, label string) *api
 }
 
 // authorizeRecords asks the policy about the records (phase records). It
-// returns the denial to send, or nil when allowed.
-func (c *call) authorizeRecords(ctx context.Context, records []kafkarest.Record) *Response {
-	if d := c.decide(ctx, c.recordsInput(records)); !d.Allow {
-		return c.deny(d)
+// returns the allowing decision, or the denial to send.
+func (c *call) authorizeRecords(ctx context.Context, records []kafkarest.Record) (policy.Decision, *Response) {
+	d := c.decide(ctx, c.recordsInput(records))
+	if !d.Allow {
+		return d, c.deny(d)
 	}
-	return nil
+	return d, nil
 }
 
-// send asks the policy about the records, then writes them and waits for
-// Kafka. It returns one delivery per record, in order, or the denial.
-func (c *call) send(ctx context.Context, topic *kafka.TopicInfo, records []kafkarest.Record) ([]kafka.Delivery, *Response) {
-	if denied := c.authorizeRecords(ctx, records); denied != nil {
-		return nil, denied
+// sent is what became of each record of a produce, in request order.
+type sent struct {
+	deliveries []kafka.Delivery // where errs[i] is nil
+	errs       []*apierr.Error  // nil: written
+	denied     []bool           // refused by the records-phase decision (errs[i] says why)
+}
+
+// send asks the policy about the records, then writes those it admitted,
+// each with the decision's id, and waits for Kafka. It returns what became
+// of each record, or the denial of the whole request.
+func (c *call) send(ctx context.Context, records []kafkarest.Record) (sent, *Response) {
+	d, denial := c.authorizeRecords(ctx, records)
+	if denial != nil {
+		return sent{}, denial
+	}
+	s := sent{deliveries: make([]kafka.Delivery, len(records)), errs: recordDenials(&d, records)}
+	s.denied = make([]bool, len(records))
+	msgs := make([]kafka.Message, 0, len(records))
+	at := make([]int, 0, len(records)) // record index of each message
+	for i := range records {
+		if s.errs[i] != nil {
+			s.denied[i] = true
+			c.g.opts.Metrics.Produced(c.cluster.Name(), c.topic, "denied", records[i].Size())
+			continue
+		}
+		msgs = append(msgs, toMessage(c.topic, &records[i], d.ID))
+		at = append(at, i)
+	}
+	if len(msgs) == 0 {
+		return s, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.g.opts.ProduceTimeout+ackMargin)
 	defer cancel()
 	start := time.Now()
-	deliveries := c.cluster.Produce(ctx, toMessages(topic.Name, records))
+	deliveries := c.cluster.Produce(ctx, msgs)
 	c.g.opts.Metrics.ProduceLatency(c.cluster.Name(), time.Since(start))
-	return deliveries, nil
-}
-
-// deliveryErrors maps each delivery to the client's error (nil: written)
-// and counts each record in the metrics.
-func (c *call) deliveryErrors(topic string, records []kafkarest.Record, deliveries []kafka.Delivery) []*apierr.Error {
-	errs := make([]*apierr.Error, len(deliveries))
-	for i, d := range deliveries {
+	for j, del := range deliveries {
+		i := at[j]
+		s.deliveries[i] = del
 		outcome := "ok"
-		if d.Err != nil {
-			errs[i] = kafka.ClientError(d.Err)
-			outcome = strconv.Itoa(errs[i].Code)
+		if del.Err != nil {
+			s.errs[i] = kafka.ClientError(del.Err)
+			outcome = strconv.Itoa(s.errs[i].Code)
 		}
-		c.g.opts.Metrics.Produced(c.cluster.Name(), topic, outcome, records[i].Size())
+		c.g.opts.Metrics.Produced(c.cluster.Name(), c.topic, outcome, records[i].Size())
 	}
-	return errs
+	return s, nil
 }
 
-// deliver sends records (records-phase policy, then Kafka) and maps their
-// deliveries. If no record was written, the request fails with the first
-// record's error, so clients and Envoy retry policies see the status (429,
-// 503, 504) and Retry-After rather than a 200; the answer is then non-nil.
-func (c *call) deliver(ctx context.Context, topic *kafka.TopicInfo, records []kafkarest.Record) ([]kafka.Delivery, []*apierr.Error, *Response) {
-	deliveries, denied := c.send(ctx, topic, records)
-	if denied != nil {
-		return nil, nil, denied
+// deliver sends records (records-phase policy, then Kafka). If no record
+// was written, the request fails, so clients and Envoy retry policies see
+// the status (429, 503, 504) and Retry-After rather than a 200: with the
+// first Kafka error if there is one (a retry may then succeed), else with
+// the first record's denial. The answer is then non-nil.
+func (c *call) deliver(ctx context.Context, records []kafkarest.Record) (sent, *Response) {
+	s, denial := c.send(ctx, records)
+	if denial != nil {
+		return s, denial
 	}
-	errs := c.deliveryErrors(topic.Name, records, deliveries)
-	for _, e := range errs {
-		if e == nil {
-			return deliveries, errs, nil
+	firstKafka, firstDenial := -1, -1
+	for i, e := range s.errs {
+		switch {
+		case e == nil:
+			return s, nil // something was written: one result per record
+		case s.denied[i] && firstDenial < 0:
+			firstDenial = i
+		case !s.denied[i] && firstKafka < 0:
+			firstKafka = i
 		}
 	}
-	if len(errs) == 0 {
-		return deliveries, errs, nil
+	switch {
+	case firstKafka >= 0:
+		return s, c.fail(s.errs[firstKafka])
+	case firstDenial >= 0:
+		return s, c.fail(s.errs[firstDenial])
 	}
-	return nil, nil, c.fail(errs[0])
+	return s, nil // no records
 }
 
-func toMessages(topic string, records []kafkarest.Record) []kafka.Message {
+func toMessages(topic string, records []kafkarest.Record, decisionID string) []kafka.Message {
 	msgs := make([]kafka.Message, len(records))
 	for i := range records {
-		msgs[i] = toMessage(topic, &records[i])
+		msgs[i] = toMessage(topic, &records[i], decisionID)
 	}
 	return msgs
 }
 
-func toMessage(topic string, r *kafkarest.Record) kafka.Message {
+// toMessage is the Kafka message of a record, with the client's headers
+// and then topicgate's decision-id header.
+func toMessage(topic string, r *kafkarest.Record, decisionID string) kafka.Message {
 	m := kafka.Message{Topic: topic, Partition: kafka.PartitionAny}
 	if r.Partition != nil {
 		m.Partition = *r.Partition
@@ -154,11 +193,10 @@ func toMessage(topic string, r *kafkarest.Record) kafka.Message {
 	if r.Value != nil {
 		m.Value = r.Value.Bytes
 	}
-	if len(r.Headers) > 0 {
-		m.Headers = make([]kafka.Header, len(r.Headers))
-		for i, h := range r.Headers {
-			m.Headers[i] = kafka.Header{Key: h.Name, Value: h.Value}
-		}
+	m.Headers = make([]kafka.Header, len(r.Headers), len(r.Headers)+1)
+	for i, h := range r.Headers {
+		m.Headers[i] = kafka.Header{Key: h.Name, Value: h.Value}
 	}
+	m.Headers = append(m.Headers, kafka.Header{Key: DecisionIDHeader, Value: []byte(decisionID)})
 	return m
 }

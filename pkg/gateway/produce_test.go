@@ -87,10 +87,12 @@ func TestProduce_RefusedBodiesWriteNothing(t *testing.T) {
 		{name: "body over the limit", body: ok + strings.Repeat(" ", 4097), status: 413, code: 413, message: "limit of 4096 bytes"},
 		{name: "partition that does not exist", body: ok + `{"partition_id":3}`, status: 404, code: 40403,
 			message: "orders has no partition 3 (it has 3), asked for by record 1."},
-		{name: "record larger than max.message.bytes", body: ok + stringRecord(strings.Repeat("x", 916)), status: 413, code: 413,
+		{name: "record larger than max.message.bytes", body: ok + stringRecord(strings.Repeat("x", 851)), status: 413, code: 413,
 			message: "record 1 needs about 1001 bytes; topic orders accepts 1000"},
-		{name: "headers count towards the size", body: `{"headers":[{"name":"h","value":null}],"value":{"type":"STRING","data":"` + strings.Repeat("x", 907) + `"}}`,
+		{name: "headers count towards the size", body: `{"headers":[{"name":"h","value":null}],"value":{"type":"STRING","data":"` + strings.Repeat("x", 842) + `"}}`,
 			status: 413, code: 413, message: "record 0 needs about 1001 bytes"},
+		{name: "a record may not carry the decision-id header", body: ok + `{"headers":[{"name":"Topicgate-Decision-Id","value":"Zm9yZ2Vk"}]}`,
+			status: 400, code: 400, message: "record 1: the record header topicgate-decision-id is reserved"},
 		{name: "the records phase denies", body: ok + ok, deny: true, status: 403, code: 40301, message: "Request is not authorized: too many"},
 	}
 	for _, tt := range tests {
@@ -113,8 +115,9 @@ func TestProduce_RefusedBodiesWriteNothing(t *testing.T) {
 
 func TestProduce_RecordAtMaxMessageBytesIsSent(t *testing.T) {
 	e := newEnv(t)
-	// 915 bytes of value plus the 85 bytes of estimated overhead: exactly 1000.
-	resp := e.serve(t, post(recordsPath, nil), []byte(stringRecord(strings.Repeat("x", 915))))
+	// 850 bytes of value, 85 bytes of estimated overhead and 65 for the
+	// decision-id header: exactly 1000.
+	resp := e.serve(t, post(recordsPath, nil), []byte(stringRecord(strings.Repeat("x", 850))))
 	if resp.Status != http.StatusOK || len(e.cluster.messages()) != 1 {
 		t.Errorf("status %d, %d messages; want 200 and 1: %s", resp.Status, len(e.cluster.messages()), resp.Body)
 	}
@@ -136,11 +139,13 @@ func TestProduce_Success(t *testing.T) {
 	}
 
 	ts := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	// Each record carries the id of the records-phase decision (the second).
+	decided := kafka.Header{Key: "topicgate-decision-id", Value: []byte("decision-2")}
 	wantMsgs := []kafka.Message{
 		{Topic: "orders", Partition: 2, Key: []byte("k0"), Value: []byte(`{"n":1}`), Timestamp: ts,
-			Headers: []kafka.Header{{Key: "h", Value: []byte("v")}, {Key: "nul"}, {Key: "bin", Value: []byte{0xff}}}},
-		{Topic: "orders", Partition: kafka.PartitionAny, Value: []byte{0, 1, 2}},
-		{Topic: "orders", Partition: kafka.PartitionAny, Key: []byte("k2")},
+			Headers: []kafka.Header{{Key: "h", Value: []byte("v")}, {Key: "nul"}, {Key: "bin", Value: []byte{0xff}}, decided}},
+		{Topic: "orders", Partition: kafka.PartitionAny, Value: []byte{0, 1, 2}, Headers: []kafka.Header{decided}},
+		{Topic: "orders", Partition: kafka.PartitionAny, Key: []byte("k2"), Headers: []kafka.Header{decided}},
 	}
 	if diff := cmp.Diff(wantMsgs, e.cluster.messages()); diff != "" {
 		t.Errorf("produced messages mismatch (-want +got):\n%s", diff)

@@ -59,15 +59,15 @@ func (c *call) produceV2(ctx context.Context, topic *kafka.TopicInfo, body []byt
 		return c.fail(err)
 	}
 	if async {
-		return c.sendAsync(ctx, topic, records)
+		return c.sendAsync(ctx, records)
 	}
-	deliveries, errs, answered := c.deliver(ctx, topic, records)
+	s, answered := c.deliver(ctx, records)
 	if answered != nil {
 		return answered
 	}
-	offsets := make([]kafkarest.V2Offset, len(deliveries))
-	for i, d := range deliveries {
-		offsets[i] = kafkarest.V2Offset{Partition: d.Partition, Offset: d.Offset, Err: errs[i]}
+	offsets := make([]kafkarest.V2Offset, len(s.deliveries))
+	for i, d := range s.deliveries {
+		offsets[i] = kafkarest.V2Offset{Partition: d.Partition, Offset: d.Offset, Err: s.errs[i]}
 	}
 	out, err := kafkarest.V2Offsets(offsets)
 	if err != nil {
@@ -77,14 +77,25 @@ func (c *call) produceV2(ctx context.Context, topic *kafka.TopicInfo, body []byt
 }
 
 // sendAsync asks the policy about the records, hands them to the producer
-// and answers 204 without waiting for Kafka.
-func (c *call) sendAsync(ctx context.Context, topic *kafka.TopicInfo, records []kafkarest.Record) *Response {
-	if denied := c.authorizeRecords(ctx, records); denied != nil {
-		return denied
+// and answers 204 without waiting for Kafka. A 204 cannot say which records
+// were left out, so a decision that denies some records refuses them all.
+func (c *call) sendAsync(ctx context.Context, records []kafkarest.Record) *Response {
+	d, denial := c.authorizeRecords(ctx, records)
+	if denial != nil {
+		return denial
 	}
-	queued, err := c.cluster.Send(ctx, toMessages(topic.Name, records))
+	if first := firstDenied(&d); first != "" {
+		for i, e := range recordDenials(&d, records) {
+			if e != nil {
+				c.g.opts.Metrics.Produced(c.cluster.Name(), c.topic, "denied", records[i].Size())
+			}
+		}
+		return c.fail(apierr.New(http.StatusForbidden, 40301,
+			"Record denied by policy (%s); with async=true no record is queued when one is denied.", first))
+	}
+	queued, err := c.cluster.Send(ctx, toMessages(c.topic, records, d.ID))
 	for i := range queued {
-		c.g.opts.Metrics.Produced(c.cluster.Name(), topic.Name, "queued", records[i].Size())
+		c.g.opts.Metrics.Produced(c.cluster.Name(), c.topic, "queued", records[i].Size())
 	}
 	switch {
 	case err != nil && queued == 0:

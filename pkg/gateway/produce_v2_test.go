@@ -35,10 +35,11 @@ func TestProduceV2_Success(t *testing.T) {
 	if got, want := string(resp.Body), `{"offsets":[{"partition":0,"offset":100},{"partition":1,"offset":101}]}`; got != want {
 		t.Errorf("body %s, want %s", got, want)
 	}
+	decided := kafka.Header{Key: "topicgate-decision-id", Value: []byte("decision-2")}
 	want := []kafka.Message{
 		{Topic: "orders", Partition: kafka.PartitionAny, Key: []byte{0, 1}, Value: []byte{0xff}, Timestamp: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
-			Headers: []kafka.Header{{Key: "h", Value: []byte("v")}}},
-		{Topic: "orders", Partition: 1},
+			Headers: []kafka.Header{{Key: "h", Value: []byte("v")}, decided}},
+		{Topic: "orders", Partition: 1, Headers: []kafka.Header{decided}},
 	}
 	if diff := cmp.Diff(want, e.cluster.messages()); diff != "" {
 		t.Errorf("produced mismatch (-want +got):\n%s", diff)

@@ -52,7 +52,7 @@ func (c *call) readRecords(ctx context.Context) (*Response, BodyFunc) {
 	}
 	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
-	topic, err := c.cluster.Topic(ctx, c.route.Topic)
+	topic, err := c.topicInfo(ctx)
 	if err != nil {
 		return c.fail(kafka.ClientError(err)), nil
 	}
@@ -65,6 +65,9 @@ func (c *call) readRecords(ctx context.Context) (*Response, BodyFunc) {
 		return c.fail(kafka.ClientError(err)), nil
 	}
 	recs := pageRecords(res.Records)
+	for i := range recs {
+		recs[i].Topic = topic.Name // the client's name, also for a rewritten topic
+	}
 	if c.route.API == "v2" {
 		body, err := kafkarest.V2Records(q.Format, recs)
 		if err != nil {
@@ -97,7 +100,7 @@ func (c *call) readRequest(q *kafkarest.ReadQuery, partition int32) kafka.ReadRe
 		return asked
 	}
 	return kafka.ReadRequest{
-		Topic: c.route.Topic, Partition: partition,
+		Topic: c.topic, Partition: partition,
 		Offset: startOffset(q.Offset), Timestamp: q.Timestamp,
 		MaxRecords: capped(q.MaxRecords, lim.MaxRecords),
 		MaxBytes:   capped(q.MaxBytes, lim.MaxBytes),

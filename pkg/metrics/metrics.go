@@ -43,7 +43,7 @@ func New() *Metrics {
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 	}, []string{"route"})
 	m.records = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "topicgate_produced_records_total", Help: "Records produced, by cluster, topic and result (ok or the error_code).",
+		Name: "topicgate_produced_records_total", Help: "Records produced, by cluster, topic and result (ok, queued, denied by policy, or the error_code).",
 	}, []string{"cluster", "topic", "result"})
 	m.bytes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "topicgate_produced_bytes_total", Help: "Key, value and header bytes of records Kafka acknowledged, by cluster and topic.",

@@ -178,7 +178,18 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 		zap.Bool("allow", d.Allow), zap.String("reason", d.Reason), zap.Duration("duration", d.Duration),
 	}
 	if in.RecordsSummary != nil {
-		fields = append(fields, zap.Int("records", in.RecordsSummary.Count), zap.Int("record_bytes", in.RecordsSummary.Bytes))
+		denied := 0 // records an allowing decision refused; a denial refuses the request
+		if d.Allow {
+			denied = len(d.DeniedRecords)
+		}
+		fields = append(fields, zap.Int("records", in.RecordsSummary.Count), zap.Int("record_bytes", in.RecordsSummary.Bytes),
+			zap.Int("denied_records", denied))
+	}
+	if d.Topic != "" {
+		fields = append(fields, zap.String("target_topic", d.Topic))
+	}
+	if d.Cluster != "" {
+		fields = append(fields, zap.String("target_cluster", d.Cluster))
 	}
 	if d.Err != nil {
 		fields = append(fields, zap.NamedError("policy_error", d.Err))
@@ -206,6 +217,9 @@ func (e *Engine) eval(ctx context.Context, in *Input) Decision {
 		return Decision{Err: fmt.Errorf("%s is undefined", e.opts.Query)}
 	}
 	d, err := parseResult(rs[0].Expressions[0].Value)
+	if err == nil {
+		err = checkDecision(&d, in)
+	}
 	if err != nil {
 		return Decision{Err: err}
 	}

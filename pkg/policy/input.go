@@ -33,6 +33,16 @@ type Input struct {
 	Records []Record `json:"records,omitempty"`
 	// RecordsSummary totals the records (phase "records" only).
 	RecordsSummary *RecordsSummary `json:"records_summary,omitempty"`
+	// Target is where the records go (phase "records" only): the topic and
+	// cluster the request phase chose, which Topic and Cluster (the names the
+	// client addressed) do not show when a decision rewrote them.
+	Target *Target `json:"target,omitempty"`
+}
+
+// Target is the Kafka topic and cluster a produce writes to.
+type Target struct {
+	Topic   string  `json:"topic"`
+	Cluster Cluster `json:"cluster"`
 }
 
 // Resource is the Kafka ACL resource the operation acts on.

@@ -40,6 +40,7 @@ func recordsInput() *Input {
 		{Index: 1, Key: &Data{Type: "BINARY", Data: "AAE=", Size: 2}, Headers: []Header{}, Size: 2},
 	}
 	in.RecordsSummary = &RecordsSummary{Count: 2, Bytes: 70}
+	in.Target = &Target{Topic: "orders", Cluster: in.Cluster}
 	return in
 }
 
