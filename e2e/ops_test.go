@@ -165,7 +165,9 @@ func TestOpsShadowReload(t *testing.T) {
 	if !rz.Ready || !strings.Contains(rz.Shadow.LastError, "forgive.rego") || rz.Shadow.Digest != start.Shadow.Digest || rz.Policy.LastError != "" {
 		t.Errorf("readyz after a broken shadow file: %+v", rz)
 	}
-	eventually(t, func() bool { return logHas(t, `"msg":"policy load failed; keeping the last good policies"`, `"policy":"shadow"`, "forgive.rego") })
+	eventually(t, func() bool {
+		return logHas(t, `"msg":"policy load failed; keeping the last good policies"`, `"policy":"shadow"`, "forgive.rego")
+	})
 	// The last good shadow still compares: the writer's produce differs.
 	r := produceAsWriter()
 	eventually(t, func() bool { _, ok := opsShadowLines(t)[r.Header.Get("x-topicgate-decision-id")]; return ok })
