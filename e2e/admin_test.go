@@ -39,7 +39,7 @@ func TestMetrics(t *testing.T) {
 		`topicgate_produce_duration_seconds_count{cluster="default"}`,
 		`topicgate_policy_decisions_total{action="produce",phase="records",result="allow"}`,
 		`topicgate_policy_evaluation_duration_seconds_count`,
-		`topicgate_policy_loads_total{result="ok"}`,
+		`topicgate_policy_loads_total{policy="active",result="ok"}`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)

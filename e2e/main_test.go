@@ -22,6 +22,7 @@ var (
 	paths     stack.Paths     // installed Kafka and Envoy
 	bin       string          // topicgate binary under test
 	policyDir string          // a copy of testdata/policy the reload test edits
+	shadowDir string          // a copy of testdata/shadow-policy, the shadow policy (ops_test.go)
 	v3spec    *speccheck.Spec // Confluent's v3 OpenAPI document
 	v2spec    *speccheck.Spec // the Strimzi bridge's OpenAPI document
 )
@@ -39,6 +40,10 @@ var topics = []stack.TopicSpec{
 	{Name: "failing", Partitions: 1},
 	{Name: "reload", Partitions: 1},
 	{Name: "mixed", Partitions: 1},
+	{Name: "topicgate-decisions", Partitions: 2}, // the decision log topic (ops_test.go)
+	{Name: "ops-decisions", Partitions: 1},
+	{Name: "ops-shadow", Partitions: 1},
+	{Name: "ops-shadow-reload", Partitions: 1},
 }
 
 func TestMain(m *testing.M) {
@@ -81,10 +86,15 @@ func run(m *testing.M) int {
 	if err := copyDir(filepath.Join(root, "e2e", "testdata", "policy"), policyDir); err != nil {
 		return fail(err)
 	}
+	shadowDir = filepath.Join(tmp, "shadow-policy")
+	if err := copyDir(filepath.Join(root, "e2e", "testdata", "shadow-policy"), shadowDir); err != nil {
+		return fail(err)
+	}
 	st, err = stack.Start(ctx, stack.Options{
 		Root: root, TopicgateBin: bin, Dir: filepath.Join(tmp, "stack"), Paths: paths,
 		PolicyDir: policyDir, APIKeysFile: filepath.Join(root, "e2e", "testdata", "api-keys.yaml"),
-		Topics: topics, TopicgateArgs: []string{"-policy-reload-interval", "200ms", "-log-level", "debug"},
+		Topics: topics, TopicgateArgs: []string{"-policy-reload-interval", "200ms", "-log-level", "debug",
+			"-policy-shadow-dir", shadowDir, "-policy-shadow-topics", "ops-shadow*", "-decision-log-topic", "topicgate-decisions"},
 	})
 	if err != nil {
 		return fail(err)

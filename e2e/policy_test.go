@@ -34,7 +34,8 @@ func TestBrokenDecisionsDeny(t *testing.T) {
 }
 
 // Policies reload when their files change; a broken change keeps the last
-// good policies in force and shows in /readyz.
+// good policies in force, is logged with its cause, counted and shown in
+// /readyz, and a fixed file then takes effect.
 func TestPolicyHotReload(t *testing.T) {
 	produceAsReader := func() int {
 		return do(t, call{method: "POST", path: v3("/topics/reload/records"), body: strings.NewReader(`{"value":{"type":"STRING","data":"r"}}`),
@@ -64,6 +65,45 @@ func TestPolicyHotReload(t *testing.T) {
 	if s := produceAsReader(); s != http.StatusOK {
 		t.Fatalf("the last good policy was not kept: status %d", s)
 	}
+	waitForLog(t, st.LogPath("topicgate"), `"msg":"policy load failed; keeping the last good policies"`)
+	if !logHas(t, "policy load failed", "broken.rego") {
+		t.Error("the failure's log line does not name the broken file")
+	}
+	if n := opsMetric(t, `topicgate_policy_loads_total{policy="active",result="error"}`); n < 1 {
+		t.Error("the failed load was not counted")
+	}
+	// Fixing the file loads it: anonymous callers may now produce to reload.
+	produceAnonymously := func() int {
+		return do(t, call{method: "POST", path: v3("/topics/reload/records"), body: strings.NewReader(`{"value":{"type":"STRING","data":"a"}}`),
+			header: map[string]string{"Content-Type": "application/json"}}).Status
+	}
+	if s := produceAnonymously(); s != http.StatusUnauthorized {
+		t.Fatalf("anonymous produce before the fix: status %d", s)
+	}
+	writeFile(t, broken, "package topicgate.authz\n\nallow if {\n\tinput.principal.type == \"anonymous\"\n\tinput.topic == \"reload\"\n}\n")
+	eventually(t, func() bool { return produceAnonymously() == http.StatusOK })
+	if rz := readyz(t); rz.Policy.LastError != "" || len(rz.Policy.Files) != files+2 {
+		t.Errorf("readyz after the fix: %+v", rz)
+	}
+}
+
+// logHas reports whether one line of topicgate's log contains every part.
+func logHas(t *testing.T, parts ...string) bool {
+	t.Helper()
+	b, err := os.ReadFile(st.LogPath("topicgate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 type readiness struct {

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/topicgate/topicgate/pkg/config"
+	"github.com/topicgate/topicgate/pkg/decisionlog"
 	"github.com/topicgate/topicgate/pkg/server"
 )
 
@@ -19,10 +20,8 @@ func newLoggers(c config.Log, w io.Writer) (server.Loggers, func(), error) {
 	if err != nil {
 		return server.Loggers{}, nil, err
 	}
-	encCfg := zap.NewProductionEncoderConfig()
-	encCfg.TimeKey = "ts"
-	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
-	encCfg.EncodeDuration = zapcore.StringDurationEncoder
+	// The same encoding as the decision lines shipped to Kafka.
+	encCfg := decisionlog.EncoderConfig()
 	var enc zapcore.Encoder
 	if c.Format == "console" {
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder

@@ -23,6 +23,8 @@ type Config struct {
 	Reads    Reads    `yaml:"reads"`
 	// Consumers configures the Strimzi-style consumer instances.
 	Consumers Consumers `yaml:"consumers"`
+	// DecisionLog configures the decision log (decisionlog.go).
+	DecisionLog DecisionLog `yaml:"decision_log"`
 	// ShutdownTimeout bounds the drain on SIGTERM: in-flight requests finish
 	// and the producers flush within it.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -61,6 +63,8 @@ type Policy struct {
 	Query          string   `yaml:"query"`
 	Timeout        Duration `yaml:"timeout"`
 	ReloadInterval Duration `yaml:"reload_interval"` // 0 disables watching
+	// Shadow is a candidate policy evaluated beside this one (decisionlog.go).
+	Shadow Shadow `yaml:"shadow"`
 }
 
 // Identity configures how callers authenticate.
@@ -124,6 +128,7 @@ func Default() *Config {
 			Query:          "data.topicgate.authz.decision",
 			Timeout:        Duration(time.Second),
 			ReloadInterval: Duration(2 * time.Second),
+			Shadow:         Shadow{QueueSize: 1000, Workers: 1},
 		},
 		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000, AnswerTimeout: Duration(14 * time.Second)},
 		Kafka: Kafka{
@@ -134,6 +139,7 @@ func Default() *Config {
 		Reads:           Reads{MaxWait: Duration(10 * time.Second), MaxBytes: 1 << 20, MaxRecords: 1000},
 		Consumers:       Consumers{IdleTimeout: Duration(5 * time.Minute), MaxInstances: 100},
 		ShutdownTimeout: Duration(15 * time.Second),
+		DecisionLog:     DecisionLog{Input: "masked", Kafka: DecisionLogKafka{QueueSize: 10000}},
 	}
 }
 

@@ -47,6 +47,20 @@ func boolean(p func(*Config) *bool) func(*Config, string) error {
 	}
 }
 
+// list reads a comma-separated list; blanks around items are dropped.
+func list(p func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		*p(c) = out
+		return nil
+	}
+}
+
 func duration(p func(*Config) *Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
@@ -75,6 +89,11 @@ var settings = []setting{
 	{"answer-timeout", "longest topicgate works on each phase of a request; keep below Envoy's message_timeout", duration(func(c *Config) *Duration { return &c.Limits.AnswerTimeout })},
 	{"read-max-wait", "longest a read or consumer poll may wait for records; keep below Envoy's message_timeout", duration(func(c *Config) *Duration { return &c.Reads.MaxWait })},
 	{"consumer-idle-timeout", "how long an unused consumer instance lives", duration(func(c *Config) *Duration { return &c.Consumers.IdleTimeout })},
+	{"policy-shadow-dir", "directory of a candidate (shadow) policy evaluated beside the active one; differences are logged, answers unchanged", str(func(c *Config) *string { return &c.Policy.Shadow.Dir })},
+	{"policy-shadow-topics", "comma-separated topics or patterns (orders,sandbox.*) the shadow policy covers (empty: every decision)", list(func(c *Config) *[]string { return &c.Policy.Shadow.Topics })},
+	{"decision-log-input", "how much of the input each decision line carries: none, masked or full", str(func(c *Config) *string { return &c.DecisionLog.Input })},
+	{"decision-log-topic", "Kafka topic to also produce every decision line to (empty disables)", str(func(c *Config) *string { return &c.DecisionLog.Kafka.Topic })},
+	{"decision-log-cluster", "cluster of the decision log topic (default: the first cluster)", str(func(c *Config) *string { return &c.DecisionLog.Kafka.Cluster })},
 }
 
 func setBootstrap(c *Config, v string) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // env is a fake environment.
@@ -66,7 +67,7 @@ func TestDefault(t *testing.T) {
 }
 
 func TestLoad_FileWithEveryField(t *testing.T) {
-	policyDir := t.TempDir()
+	policyDir, shadowDir := t.TempDir(), t.TempDir()
 	keys := writeFile(t, "keys.yaml", "keys: []\n")
 	path := writeFile(t, "topicgate.yaml", `
 mode: gateway
@@ -82,6 +83,11 @@ policy:
   query: data.custom.decision
   timeout: 250ms
   reload_interval: 0s
+  shadow:
+    dir: `+shadowDir+`
+    topics: [orders, sandbox.*]
+    queue_size: 50
+    workers: 2
 identity:
   api_keys_file: `+keys+`
 limits:
@@ -109,16 +115,23 @@ consumers:
   idle_timeout: 1m
   max_instances: 7
 shutdown_timeout: 30s
+decision_log:
+  input: full
+  kafka:
+    topic: topicgate-decisions
+    cluster: dr
+    queue_size: 100
 `)
 	got, err := Load([]string{"-config", path}, env{}.get, io.Discard)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := &Config{
-		Mode:     ModeGateway,
-		Listen:   Listen{GRPC: "0.0.0.0:9101", Unix: "/run/topicgate.sock", Admin: "0.0.0.0:9190"},
-		Log:      Log{Level: "debug", Format: "console"},
-		Policy:   Policy{Dir: policyDir, Query: "data.custom.decision", Timeout: Duration(250 * time.Millisecond), ReloadInterval: 0},
+		Mode:   ModeGateway,
+		Listen: Listen{GRPC: "0.0.0.0:9101", Unix: "/run/topicgate.sock", Admin: "0.0.0.0:9190"},
+		Log:    Log{Level: "debug", Format: "console"},
+		Policy: Policy{Dir: policyDir, Query: "data.custom.decision", Timeout: Duration(250 * time.Millisecond), ReloadInterval: 0,
+			Shadow: Shadow{Dir: shadowDir, Topics: []string{"orders", "sandbox.*"}, QueueSize: 50, Workers: 2}},
 		Identity: Identity{APIKeysFile: keys},
 		Limits:   Limits{MaxBodyBytes: 2048, MaxRecords: 5, AnswerTimeout: Duration(12 * time.Second)},
 		Kafka: Kafka{
@@ -131,6 +144,7 @@ shutdown_timeout: 30s
 		Reads:           Reads{MaxWait: Duration(5 * time.Second), MaxBytes: 4096, MaxRecords: 50},
 		Consumers:       Consumers{IdleTimeout: Duration(time.Minute), MaxInstances: 7},
 		ShutdownTimeout: Duration(30 * time.Second),
+		DecisionLog:     DecisionLog{Input: "full", Kafka: DecisionLogKafka{Topic: "topicgate-decisions", Cluster: "dr", QueueSize: 100}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config mismatch (-want +got):\n%s", diff)
@@ -285,6 +299,12 @@ func TestLoad_ExampleStatesTheDefaults(t *testing.T) {
 	}
 	if got.Mode != want.Mode {
 		t.Errorf("mode %q, want the default %q", got.Mode, want.Mode)
+	}
+	if diff := cmp.Diff(want.DecisionLog, got.DecisionLog); diff != "" {
+		t.Errorf("decision_log differs from the defaults (-default +example):\n%s", diff)
+	}
+	if diff := cmp.Diff(want.Policy.Shadow, got.Policy.Shadow, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("policy.shadow differs from the defaults (-default +example):\n%s", diff)
 	}
 }
 

@@ -46,6 +46,7 @@ func (c *Config) Validate() error {
 	if c.Policy.ReloadInterval < 0 {
 		add("policy.reload_interval: must not be negative")
 	}
+	c.validateDecisionLog(add)
 	if f := c.Identity.APIKeysFile; f != "" {
 		if _, err := os.Stat(f); err != nil {
 			add("identity.api_keys_file: %v", err)

@@ -28,6 +28,9 @@ type Metrics struct {
 	consumers       prometheus.Gauge
 	consumersGone   prometheus.Counter
 	extAuthzChecks  *prometheus.CounterVec
+	shadow          *prometheus.CounterVec
+	shadowSkipped   *prometheus.CounterVec
+	decisionLog     *prometheus.CounterVec
 }
 
 // New registers topicgate's collectors, plus the Go and process collectors.
@@ -60,8 +63,8 @@ func New() *Metrics {
 		Buckets: prometheus.ExponentialBuckets(0.00001, 2, 16),
 	})
 	m.policyLoads = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "topicgate_policy_loads_total", Help: "Policy (re)loads, by result (ok, error).",
-	}, []string{"result"})
+		Name: "topicgate_policy_loads_total", Help: "Policy (re)loads, by policy set (active, shadow) and result (ok, error).",
+	}, []string{"policy", "result"})
 	m.inflight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "topicgate_inflight_requests", Help: "Requests being processed.",
 	})
@@ -75,7 +78,18 @@ func New() *Metrics {
 		Name: "topicgate_ext_authz_checks_total", Help: "ext_authz checks (topicgate guarding a Kafka REST backend), by route (action) and result (allow, or the denial's HTTP status).",
 	}, []string{"route", "result"})
 	f(m.extAuthzChecks)
-	for _, c := range []prometheus.Collector{m.consumers, m.consumersGone, m.requests, m.requestDuration, m.records, m.bytes, m.produceDuration,
+	m.shadow = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_policy_shadow_decisions_total",
+		Help: "Shadow policy evaluations compared with the active decision, by action, phase and result (same, allow_to_deny, deny_to_allow, changed).",
+	}, []string{"action", "phase", "result"})
+	m.shadowSkipped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_policy_shadow_skipped_total", Help: "Decisions the shadow policy did not evaluate, by reason (queue_full, not_loaded).",
+	}, []string{"reason"})
+	m.decisionLog = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "topicgate_decision_log_kafka_records_total",
+		Help: "Decision log lines sent to Kafka, by result (written, failed, dropped: the queue was full or closed).",
+	}, []string{"result"})
+	for _, c := range []prometheus.Collector{m.shadow, m.shadowSkipped, m.decisionLog, m.consumers, m.consumersGone, m.requests, m.requestDuration, m.records, m.bytes, m.produceDuration,
 		m.decisions, m.evalDuration, m.policyLoads, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
@@ -134,8 +148,9 @@ func (m *Metrics) Decision(action, phase, result string, d time.Duration) {
 	m.evalDuration.Observe(d.Seconds())
 }
 
-// PolicyLoad records a policy load attempt.
-func (m *Metrics) PolicyLoad(ok bool) {
+// PolicyLoad records a policy load attempt of a policy set ("active" or
+// "shadow").
+func (m *Metrics) PolicyLoad(policy string, ok bool) {
 	if m == nil {
 		return
 	}
@@ -143,7 +158,30 @@ func (m *Metrics) PolicyLoad(ok bool) {
 	if !ok {
 		r = "error"
 	}
-	m.policyLoads.WithLabelValues(r).Inc()
+	m.policyLoads.WithLabelValues(policy, r).Inc()
+}
+
+// ShadowDecision records the comparison of a shadow evaluation with the
+// active decision.
+func (m *Metrics) ShadowDecision(action, phase, result string) {
+	if m != nil {
+		m.shadow.WithLabelValues(action, phase, result).Inc()
+	}
+}
+
+// ShadowSkipped counts a decision the shadow policy did not evaluate.
+func (m *Metrics) ShadowSkipped(reason string) {
+	if m != nil {
+		m.shadowSkipped.WithLabelValues(reason).Inc()
+	}
+}
+
+// DecisionLogRecords counts n decision log lines sent to Kafka with a result
+// (written, failed, dropped).
+func (m *Metrics) DecisionLogRecords(result string, n int) {
+	if m != nil && n > 0 {
+		m.decisionLog.WithLabelValues(result).Add(float64(n))
+	}
 }
 
 // ConsumerInstances records how many consumer instances the process holds.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"go.uber.org/zap"
 
@@ -26,6 +27,9 @@ const DefaultQuery = "data.topicgate.authz.decision"
 
 // Options configure an Engine.
 type Options struct {
+	// Name is the policy set's name in logs and metrics: "active" (the
+	// default) or "shadow".
+	Name    string
 	Dir     string        // policy directory: *.rego (tests excluded) and data files
 	Query   string        // default DefaultQuery
 	Timeout time.Duration // per evaluation; a timeout denies
@@ -33,6 +37,12 @@ type Options struct {
 	// decision and must not be sampled.
 	Log, DecisionLog *zap.Logger
 	Metrics          *metrics.Metrics
+	// LogInput says how much of the input each decision line carries:
+	// LogInputNone, LogInputMasked (the default) or LogInputFull.
+	LogInput string
+	// Shadow, when set, evaluates a candidate policy beside each decision,
+	// off the request's path (see Shadow).
+	Shadow *Shadow
 }
 
 // Engine evaluates the policy. It is safe for concurrent use.
@@ -40,8 +50,12 @@ type Engine struct {
 	opts     Options
 	cur      atomic.Pointer[loaded]
 	failures atomic.Int64
-	mu       sync.Mutex // serialises loads
 	lastErr  atomic.Pointer[string]
+	mu       sync.Mutex // serialises loads
+	// failed identifies the last set that failed to load (its digest, or
+	// its error when it had none), so that a broken set is compiled,
+	// counted and logged once, not at every poll. Guarded by mu.
+	failed string
 }
 
 type loaded struct {
@@ -64,17 +78,33 @@ type Status struct {
 
 // New loads and prepares the policies. It fails if they do not compile.
 func New(ctx context.Context, opts Options) (*Engine, error) {
+	e := newUnloaded(opts)
+	if _, err := e.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func newUnloaded(opts Options) *Engine {
+	if opts.Name == "" {
+		opts.Name = "active"
+	}
 	if opts.Query == "" {
 		opts.Query = DefaultQuery
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	e := &Engine{opts: opts}
-	if _, err := e.Reload(ctx); err != nil {
-		return nil, err
+	if opts.LogInput == "" {
+		opts.LogInput = LogInputMasked
 	}
-	return e, nil
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	if opts.DecisionLog == nil {
+		opts.DecisionLog = zap.NewNop()
+	}
+	return &Engine{opts: opts}
 }
 
 // excludeTests keeps *_test.rego files and hidden files and directories out
@@ -90,7 +120,8 @@ func excludeTests(_ string, info fs.FileInfo, depth int) bool {
 }
 
 // Reload loads the directory again if its contents changed. On failure the
-// current policies stay in force and the error is returned.
+// current policies stay in force and the error is returned. A set that
+// failed is not tried again until the files change.
 func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -98,10 +129,21 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("no .rego files in %s", e.opts.Dir)
 	}
-	if cur := e.cur.Load(); err == nil && cur != nil && cur.digest == digest {
+	cur := e.cur.Load()
+	if err == nil && cur != nil && cur.digest == digest {
+		if e.failed != "" {
+			// The files are back to the set in force.
+			e.failed = ""
+			e.lastErr.Store(nil)
+			e.opts.Log.Info("policy files are back to the loaded set", zap.String("policy", e.opts.Name),
+				zap.String("dir", e.opts.Dir), zap.String("digest", digest))
+		}
 		return false, nil
 	}
 	if err == nil {
+		if digest == e.failed {
+			return false, e.lastError()
+		}
 		var pq rego.PreparedEvalQuery
 		pq, err = rego.New(
 			rego.Query(e.opts.Query),
@@ -112,18 +154,40 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 		).PrepareForEval(ctx)
 		if err == nil {
 			e.cur.Store(&loaded{pq: pq, files: files, digest: digest, loadedAt: time.Now()})
+			e.failed = ""
 			e.lastErr.Store(nil)
-			e.opts.Metrics.PolicyLoad(true)
-			e.opts.Log.Info("policies loaded", zap.String("dir", e.opts.Dir), zap.Strings("files", files), zap.String("digest", digest))
+			e.opts.Metrics.PolicyLoad(e.opts.Name, true)
+			e.opts.Log.Info("policies loaded", zap.String("policy", e.opts.Name), zap.String("dir", e.opts.Dir),
+				zap.Strings("files", files), zap.String("digest", digest))
 			return true, nil
 		}
 	}
-	e.failures.Add(1)
 	msg := err.Error()
+	key := digest
+	if key == "" {
+		key = "error: " + msg // unreadable files or no .rego: the same error is the same failure
+	}
+	if key == e.failed {
+		return false, err
+	}
+	e.failed = key
+	e.failures.Add(1)
 	e.lastErr.Store(&msg)
-	e.opts.Metrics.PolicyLoad(false)
-	e.opts.Log.Error("policy load failed; keeping the last good policies", zap.String("dir", e.opts.Dir), zap.Error(err))
+	e.opts.Metrics.PolicyLoad(e.opts.Name, false)
+	keeping := "keeping the last good policies"
+	if cur == nil {
+		keeping = "no policy is loaded"
+	}
+	e.opts.Log.Error("policy load failed; "+keeping, zap.String("policy", e.opts.Name), zap.String("dir", e.opts.Dir),
+		zap.String("digest", digest), zap.Error(err))
 	return false, err
+}
+
+func (e *Engine) lastError() error {
+	if m := e.lastErr.Load(); m != nil {
+		return errors.New(*m)
+	}
+	return nil
 }
 
 // Watch reloads whenever the directory's contents change, checking every
@@ -155,10 +219,18 @@ func (e *Engine) Status() Status {
 }
 
 // Decide evaluates the policy for in. It never fails: errors, undefined and
-// malformed results deny, with Err saying why, and are logged.
+// malformed results deny, with Err saying why, and are logged. A shadow
+// policy, if any, gets the same input afterwards, off the request's path.
 func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	start := time.Now()
-	d := e.eval(ctx, in)
+	cur := e.cur.Load()
+	input, err := astInput(in)
+	var d Decision
+	if err != nil {
+		d = Decision{Err: err}
+	} else {
+		d = e.eval(ctx, cur, input, in)
+	}
 	d.ID = uuid.NewString()
 	d.Duration = time.Since(start)
 	result := "deny"
@@ -170,45 +242,28 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 		result = "allow"
 	}
 	e.opts.Metrics.Decision(in.Action, in.Phase, result, d.Duration)
-	fields := []zap.Field{
-		zap.String("decision_id", d.ID), zap.String("request_id", in.Request.ID),
-		zap.String("phase", in.Phase), zap.String("action", in.Action), zap.String("operation", in.Operation),
-		zap.String("resource_type", in.Resource.Type), zap.String("resource_name", in.Resource.Name),
-		zap.String("principal_type", in.Principal.Type), zap.String("principal", in.Principal.ID),
-		zap.Bool("allow", d.Allow), zap.String("reason", d.Reason), zap.Duration("duration", d.Duration),
+	digest := ""
+	if cur != nil {
+		digest = cur.digest
 	}
-	if in.RecordsSummary != nil {
-		denied := 0 // records an allowing decision refused; a denial refuses the request
-		if d.Allow {
-			denied = len(d.DeniedRecords)
-		}
-		fields = append(fields, zap.Int("records", in.RecordsSummary.Count), zap.Int("record_bytes", in.RecordsSummary.Bytes),
-			zap.Int("denied_records", denied))
+	if ce := e.opts.DecisionLog.Check(zap.InfoLevel, "decision"); ce != nil {
+		ce.Write(decisionLine(in, &d, digest, e.opts.LogInput)...)
 	}
-	if d.Topic != "" {
-		fields = append(fields, zap.String("target_topic", d.Topic))
+	if err == nil {
+		e.opts.Shadow.offer(in, input, d)
 	}
-	if d.Cluster != "" {
-		fields = append(fields, zap.String("target_cluster", d.Cluster))
-	}
-	if d.Err != nil {
-		fields = append(fields, zap.NamedError("policy_error", d.Err))
-	}
-	e.opts.DecisionLog.Info("decision", fields...)
 	return d
 }
 
-func (e *Engine) eval(ctx context.Context, in *Input) Decision {
-	cur := e.cur.Load()
+// eval evaluates the prepared query of cur for input.
+// in, when not nil, is the input as Go values, which the decision is
+// checked against (decision_check.go).
+func (e *Engine) eval(ctx context.Context, cur *loaded, input ast.Value, in *Input) Decision {
 	if cur == nil {
 		return Decision{Err: errors.New("no policy loaded")}
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	input, err := astInput(in)
-	if err != nil {
-		return Decision{Err: err}
-	}
 	rs, err := cur.pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return Decision{Err: fmt.Errorf("evaluating %s: %w", e.opts.Query, err)}
@@ -217,7 +272,7 @@ func (e *Engine) eval(ctx context.Context, in *Input) Decision {
 		return Decision{Err: fmt.Errorf("%s is undefined", e.opts.Query)}
 	}
 	d, err := parseResult(rs[0].Expressions[0].Value)
-	if err == nil {
+	if err == nil && in != nil {
 		err = checkDecision(&d, in)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/metrics"
@@ -279,13 +282,17 @@ func TestReload(t *testing.T) {
 		{name: "a changed policy reloads", files: map[string]string{"authz.rego": policy("v2")}, wantChanged: true, wantReason: "v2"},
 		{name: "rewriting the same content is no change", files: map[string]string{"authz.rego": policy("v2")}, wantReason: "v2"},
 		{name: "a syntax error keeps the last good policy", files: map[string]string{"authz.rego": header + "decision := {\n"}, wantErr: true, wantReason: "v2", wantFailures: 1},
-		{name: "the same error fails again", wantErr: true, wantReason: "v2", wantFailures: 2},
+		// A broken set is compiled, counted and logged once, not at every poll.
+		{name: "the same broken set is not counted again", wantErr: true, wantReason: "v2", wantFailures: 1},
+		{name: "reverting to the loaded set clears the error", files: map[string]string{"authz.rego": policy("v2")}, wantReason: "v2", wantFailures: 1},
+		{name: "breaking it again counts again", files: map[string]string{"authz.rego": header + "decision := {\n"}, wantErr: true, wantReason: "v2", wantFailures: 2},
 		{name: "a fixed policy reloads", files: map[string]string{"authz.rego": policy("v3")}, wantChanged: true, wantReason: "v3", wantFailures: 2},
 		{name: "a new data file reloads", files: map[string]string{"extra.json": `{"x": 1}`}, wantChanged: true, wantReason: "v3", wantFailures: 2},
 		{name: "a file in a subdirectory reloads", files: map[string]string{"sub/more.rego": "package topicgate.more\n\nx := 1\n"}, wantChanged: true, wantReason: "v3", wantFailures: 2},
 		{name: "a removed data file reloads", remove: "extra.json", wantChanged: true, wantReason: "v3", wantFailures: 2},
 		{name: "a removed policy file reloads", remove: "sub/more.rego", wantChanged: true, wantReason: "v3", wantFailures: 2},
 		{name: "an emptied directory keeps the last good policy", remove: "authz.rego", wantErr: true, wantReason: "v3", wantFailures: 3},
+		{name: "and is counted once", wantErr: true, wantReason: "v3", wantFailures: 3},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -315,5 +322,38 @@ func TestReload(t *testing.T) {
 				t.Errorf("Decide = %+v, want reason %q", d, s.wantReason)
 			}
 		})
+	}
+}
+
+// A broken set is logged once with its cause and counted once, however
+// often the directory is polled.
+func TestReload_FailureLoggedAndCountedOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"authz.rego": header + "decision := true\n"})
+	core, logs := observer.New(zapcore.InfoLevel)
+	m := metrics.New()
+	e, err := New(context.Background(), Options{Dir: dir, Log: zap.New(core), Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"broken.rego": header + "decision := {\n"})
+	for range 3 {
+		if _, err := e.Reload(context.Background()); err == nil {
+			t.Fatal("Reload of a broken set succeeded")
+		}
+	}
+	failed := logs.FilterMessage("policy load failed; keeping the last good policies").All()
+	if len(failed) != 1 {
+		t.Fatalf("logged %d failures, want 1", len(failed))
+	}
+	f := failed[0].ContextMap()
+	if f["policy"] != "active" || !strings.Contains(fmt.Sprint(f["error"]), "broken.rego:4: rego_parse_error") {
+		t.Errorf("failure line %v", f)
+	}
+	if got := metricValue(t, m, "topicgate_policy_loads_total", map[string]string{"policy": "active", "result": "error"}); got != 1 {
+		t.Errorf("loads{error} = %v, want 1", got)
+	}
+	if got := metricValue(t, m, "topicgate_policy_loads_total", map[string]string{"policy": "active", "result": "ok"}); got != 1 {
+		t.Errorf("loads{ok} = %v, want 1", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/topicgate/topicgate/pkg/decisionlog"
 	"github.com/topicgate/topicgate/pkg/gateway"
 	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
@@ -22,6 +23,8 @@ import (
 // answering, and not draining.
 type state struct {
 	engine   *policy.Engine
+	shadow   *policy.Shadow    // nil without a shadow policy
+	sink     *decisionlog.Sink // nil without a decision log topic
 	clusters []gateway.Cluster
 	draining atomic.Bool
 
@@ -86,15 +89,28 @@ func (s *state) watchKafka(ctx context.Context, log *zap.Logger, hs *health.Serv
 	}
 }
 
+// readiness is the /readyz body. The shadow policy and the decision log
+// topic are reported but never make topicgate unready: neither changes an
+// answer.
 type readiness struct {
-	Ready    bool                     `json:"ready"`
-	Draining bool                     `json:"draining"`
-	Policy   policy.Status            `json:"policy"`
-	Kafka    map[string]clusterStatus `json:"kafka"`
+	Ready       bool                     `json:"ready"`
+	Draining    bool                     `json:"draining"`
+	Policy      policy.Status            `json:"policy"`
+	Shadow      *policy.ShadowStatus     `json:"shadow_policy,omitempty"`
+	DecisionLog *decisionlog.Status      `json:"decision_log_kafka,omitempty"`
+	Kafka       map[string]clusterStatus `json:"kafka"`
 }
 
 func (s *state) readiness() (bool, readiness) {
 	r := readiness{Draining: s.draining.Load(), Policy: s.engine.Status(), Kafka: map[string]clusterStatus{}}
+	if s.shadow != nil {
+		st := s.shadow.Status()
+		r.Shadow = &st
+	}
+	if s.sink != nil {
+		st := s.sink.Status()
+		r.DecisionLog = &st
+	}
 	ok := r.Policy.Loaded && !r.Draining
 	s.mu.Lock()
 	for _, c := range s.clusters {

@@ -17,6 +17,7 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/topicgate/topicgate/pkg/config"
 	"github.com/topicgate/topicgate/pkg/consumer"
+	"github.com/topicgate/topicgate/pkg/decisionlog"
 	"github.com/topicgate/topicgate/pkg/extauthz"
 	"github.com/topicgate/topicgate/pkg/extproc"
 	"github.com/topicgate/topicgate/pkg/gateway"
@@ -45,27 +47,26 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	log := logs.Log
 	m := metrics.New()
 
-	engine, err := policy.New(ctx, policy.Options{
-		Dir: cfg.Policy.Dir, Query: cfg.Policy.Query, Timeout: cfg.Policy.Timeout.D(),
-		Log: log.Named("policy"), DecisionLog: logs.Decisions, Metrics: m,
-	})
-	if err != nil {
-		return fmt.Errorf("loading policies: %w", err)
-	}
-	keys, err := identity.LoadAPIKeys(cfg.Identity.APIKeysFile)
-	if err != nil {
-		return err
-	}
-
 	// One shutdown budget for the drain, then the producers' flush and the
 	// consumer instances' close together; closeBy is set when shutdown starts.
 	var clients []*kafka.Client
 	var mgr *consumer.Manager
+	var sink *decisionlog.Sink
 	var closeBy time.Time
 	defer func() {
 		budget := cfg.ShutdownTimeout.D()
 		if !closeBy.IsZero() {
 			budget = max(time.Until(closeBy), 0)
+		}
+		if sink != nil {
+			// Before the producers close: the last decision lines go to
+			// Kafka within the budget, and the flush has what is left.
+			sctx, cancel := context.WithTimeout(context.Background(), budget)
+			sink.Close(sctx)
+			cancel()
+			if !closeBy.IsZero() {
+				budget = max(time.Until(closeBy), 0)
+			}
 		}
 		// In parallel: each instance is its own librdkafka consumer, so the
 		// instances leaving their groups need not wait for the flush, nor
@@ -103,6 +104,36 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		clusters = append(clusters, c)
 	}
 
+	decisions := logs.Decisions
+	if k := cfg.DecisionLog.Kafka; k.Topic != "" {
+		sink = newDecisionSink(cfg, clients, log, m)
+		decisions = decisions.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewTee(c, sink.Core())
+		}))
+	}
+	var shadow *policy.Shadow
+	if sc := cfg.Policy.Shadow; sc.Dir != "" {
+		shadow = policy.NewShadow(ctx, policy.ShadowOptions{
+			Dir: sc.Dir, Query: cfg.Policy.Query, Timeout: cfg.Policy.Timeout.D(), Topics: sc.Topics,
+			QueueSize: sc.QueueSize, Workers: sc.Workers, Log: log.Named("policy"),
+			// Differences go to the decision log's output, unsampled, but
+			// not to its Kafka topic: they are not decisions.
+			DiffLog: zap.New(logs.Decisions.Core()).Named("shadow"), Metrics: m,
+		})
+	}
+	engine, err := policy.New(ctx, policy.Options{
+		Dir: cfg.Policy.Dir, Query: cfg.Policy.Query, Timeout: cfg.Policy.Timeout.D(),
+		Log: log.Named("policy"), DecisionLog: decisions, Metrics: m,
+		LogInput: cfg.DecisionLog.Input, Shadow: shadow,
+	})
+	if err != nil {
+		return fmt.Errorf("loading policies: %w", err)
+	}
+	keys, err := identity.LoadAPIKeys(cfg.Identity.APIKeysFile)
+	if err != nil {
+		return err
+	}
+
 	// Consumer instances (v2) read from the first cluster, as the v2 API
 	// names none. The deferred shutdown above closes them.
 	var consumers gateway.ConsumerInstances
@@ -124,6 +155,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	})
 
 	st := newState(engine, clusters)
+	st.shadow, st.sink = shadow, sink
 	grpcSrv := grpc.NewServer(
 		// Envoy sends a buffered body in one message: allow the body limit plus framing.
 		grpc.MaxRecvMsgSize(cfg.Limits.MaxBodyBytes+(1<<20)),
@@ -189,9 +221,18 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	if runConsumers != nil {
 		go runConsumers(bg) // the janitor: closes idle instances
 	}
+	if shadow != nil {
+		go shadow.Run(bg)
+	}
+	if sink != nil {
+		go checkDecisionTopic(bg, cfg, clients, log)
+	}
 	if iv := cfg.Policy.ReloadInterval.D(); iv > 0 {
 		go engine.Watch(bg, iv)
 		go reloadKeys(bg, keys, iv, log)
+		if shadow != nil {
+			go shadow.Watch(bg, iv)
+		}
 	}
 	log.Info("topicgate started", zap.String("mode", cfg.Mode), zap.String("grpc", addrs.GRPC), zap.String("unix", addrs.Unix),
 		zap.String("admin", addrs.Admin), zap.Int("clusters", len(clusters)))
