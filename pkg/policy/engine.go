@@ -33,6 +33,9 @@ type Options struct {
 	// decision and must not be sampled.
 	Log, DecisionLog *zap.Logger
 	Metrics          *metrics.Metrics
+	// Skip are directories under Dir that hold no policy or data (the JSON
+	// Schemas): they are neither loaded nor watched.
+	Skip []string
 }
 
 // Engine evaluates the policy. It is safe for concurrent use.
@@ -42,6 +45,7 @@ type Engine struct {
 	failures atomic.Int64
 	mu       sync.Mutex // serialises loads
 	lastErr  atomic.Pointer[string]
+	skip     skipDirs
 }
 
 type loaded struct {
@@ -70,18 +74,22 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	e := &Engine{opts: opts}
+	e := &Engine{opts: opts, skip: newSkipDirs(opts.Skip)}
 	if _, err := e.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// excludeTests keeps *_test.rego files and hidden files and directories out
-// of the served policy, as fingerprint does. Hidden directories matter: a
-// Kubernetes ConfigMap volume holds each file three times (..data/, the
-// timestamped ..2024_x/ and a symlink), and .git may hold anything.
-func excludeTests(_ string, info fs.FileInfo, depth int) bool {
+// exclude keeps *_test.rego files, hidden files and directories, and the
+// skipped directories out of the served policy, as fingerprint does. Hidden
+// directories matter: a Kubernetes ConfigMap volume holds each file three
+// times (..data/, the timestamped ..2024_x/ and a symlink), and .git may hold
+// anything.
+func (e *Engine) exclude(path string, info fs.FileInfo, depth int) bool {
+	if info.IsDir() && e.skip.has(path) {
+		return true
+	}
 	name := info.Name()
 	if strings.HasPrefix(name, ".") {
 		return depth > 0 || !info.IsDir()
@@ -94,7 +102,7 @@ func excludeTests(_ string, info fs.FileInfo, depth int) bool {
 func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	files, digest, err := fingerprint(e.opts.Dir)
+	files, digest, err := fingerprint(e.opts.Dir, e.skip)
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("no .rego files in %s", e.opts.Dir)
 	}
@@ -105,7 +113,7 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 		var pq rego.PreparedEvalQuery
 		pq, err = rego.New(
 			rego.Query(e.opts.Query),
-			rego.Load([]string{e.opts.Dir}, excludeTests),
+			rego.Load([]string{e.opts.Dir}, e.exclude),
 			rego.StrictBuiltinErrors(true),
 			// Policies decide from their input; they must not call out.
 			rego.UnsafeBuiltins(map[string]struct{}{"http.send": {}, "net.lookup_ip_addr": {}, "opa.runtime": {}}),
