@@ -27,6 +27,7 @@ type Metrics struct {
 	inflight        prometheus.Gauge
 	consumers       prometheus.Gauge
 	consumersGone   prometheus.Counter
+	limits          *limitCollectors // limits.go
 }
 
 // New registers topicgate's collectors, plus the Go and process collectors.
@@ -75,6 +76,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
+	m.limits = newLimitCollectors(reg)
 	return m
 }
 
