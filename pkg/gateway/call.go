@@ -25,6 +25,8 @@ type call struct {
 	principal identity.Principal
 	cluster   Cluster
 	decisions []string // decision ids, for the response header
+
+	lim limitState // what the decisions said of limits, schemas, quotas (limits.go)
 }
 
 func (g *Gateway) newCall(req *Request) *call {
@@ -70,6 +72,7 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
 	d := c.g.opts.Policy.Decide(ctx, in)
 	c.decisions = append(c.decisions, d.ID)
+	c.noteDecision(in, &d)
 	return d
 }
 
@@ -148,6 +151,7 @@ func (c *call) respond(status int, body []byte) *Response {
 	if n := len(c.decisions); n > 0 {
 		resp.Headers["x-topicgate-decision-id"] = c.decisions[n-1]
 	}
+	c.quotaHeaders(resp.Headers)
 	action := string(c.route.Action)
 	if action == "" {
 		action = "unmatched"

@@ -31,6 +31,9 @@ const ackMargin = time.Second
 func (c *call) expectRecords(ctx context.Context, check bodyCheck, fn func(context.Context, *kafka.TopicInfo, []byte) *Response) (*Response, BodyFunc) {
 	var topic kafka.TopicInfo
 	resp, next := c.expectBody(ctx, check, false, func(ctx context.Context, body []byte) *Response {
+		if refused := c.refuseBody(topic.Name, len(body)); refused != nil {
+			return refused
+		}
 		return fn(ctx, &topic, body)
 	})
 	if next == nil {
@@ -42,6 +45,9 @@ func (c *call) expectRecords(ctx context.Context, check bodyCheck, fn func(conte
 	}
 	if p := c.route.Partition; p != nil && !t.HasPartition(*p) {
 		return c.fail(apierr.UnknownPartition(t.Name, *p, len(t.Partitions), "")), nil
+	}
+	if refused := c.refuseDeclaredBody(t.Name); refused != nil {
+		return refused, nil
 	}
 	topic = t
 	return nil, next
@@ -88,11 +94,15 @@ func (c *call) send(ctx context.Context, topic *kafka.TopicInfo, records []kafka
 	if denied := c.authorizeRecords(ctx, records); denied != nil {
 		return nil, denied
 	}
+	if refused := c.admitRecords(topic, records); refused != nil {
+		return nil, refused
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.g.opts.ProduceTimeout+ackMargin)
 	defer cancel()
 	start := time.Now()
 	deliveries := c.cluster.Produce(ctx, toMessages(topic.Name, records))
 	c.g.opts.Metrics.ProduceLatency(c.cluster.Name(), time.Since(start))
+	c.refundUnwritten(records, func(i int) bool { return deliveries[i].Err == nil })
 	return deliveries, nil
 }
 

@@ -80,7 +80,11 @@ func (c *call) sendAsync(ctx context.Context, topic *kafka.TopicInfo, records []
 	if denied := c.authorizeRecords(ctx, records); denied != nil {
 		return denied
 	}
+	if refused := c.admitRecords(topic, records); refused != nil {
+		return refused
+	}
 	queued, err := c.cluster.Send(ctx, toMessages(topic.Name, records))
+	c.refundUnwritten(records, func(i int) bool { return i < queued })
 	for i := range queued {
 		c.g.opts.Metrics.Produced(c.cluster.Name(), topic.Name, "queued", records[i].Size())
 	}
