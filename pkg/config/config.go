@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -49,6 +50,17 @@ type Policy struct {
 	Query          string   `yaml:"query"`
 	Timeout        Duration `yaml:"timeout"`
 	ReloadInterval Duration `yaml:"reload_interval"` // 0 disables watching
+	// SchemaDir holds the JSON Schemas decisions name (value_schema):
+	// relative to Dir unless absolute. It is not loaded as policy data.
+	SchemaDir string `yaml:"schema_dir"`
+}
+
+// Schemas is the schema directory's path.
+func (p Policy) Schemas() string {
+	if filepath.IsAbs(p.SchemaDir) {
+		return p.SchemaDir
+	}
+	return filepath.Join(p.Dir, p.SchemaDir)
 }
 
 // Identity configures how callers authenticate.
@@ -65,6 +77,9 @@ type Limits struct {
 	// Keep it below Envoy's ext_proc message_timeout, so the client gets
 	// topicgate's answer (an error if need be), never Envoy's 504.
 	AnswerTimeout Duration `yaml:"answer_timeout"`
+	// QuotaBuckets caps the token buckets of the policy's quotas, one per
+	// principal, cluster, topic and operation in use.
+	QuotaBuckets int `yaml:"quota_buckets"`
 }
 
 // Reads bound the answers of reads (stateless reads and consumer polls).
@@ -111,8 +126,9 @@ func Default() *Config {
 			Query:          "data.topicgate.authz.decision",
 			Timeout:        Duration(time.Second),
 			ReloadInterval: Duration(2 * time.Second),
+			SchemaDir:      "schemas",
 		},
-		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000, AnswerTimeout: Duration(14 * time.Second)},
+		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000, AnswerTimeout: Duration(14 * time.Second), QuotaBuckets: 100_000},
 		Kafka: Kafka{
 			ProduceTimeout: Duration(10 * time.Second),
 			RequestTimeout: Duration(5 * time.Second),

@@ -16,12 +16,14 @@ import (
 	"github.com/topicgate/topicgate/pkg/gateway"
 	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
+	"github.com/topicgate/topicgate/pkg/schema"
 )
 
 // state is what readiness is made of: policies loaded, every cluster
 // answering, and not draining.
 type state struct {
 	engine   *policy.Engine
+	schemas  *schema.Store // nil: not shown
 	clusters []gateway.Cluster
 	draining atomic.Bool
 
@@ -90,11 +92,16 @@ type readiness struct {
 	Ready    bool                     `json:"ready"`
 	Draining bool                     `json:"draining"`
 	Policy   policy.Status            `json:"policy"`
+	Schemas  *schema.Status           `json:"schemas,omitempty"`
 	Kafka    map[string]clusterStatus `json:"kafka"`
 }
 
 func (s *state) readiness() (bool, readiness) {
 	r := readiness{Draining: s.draining.Load(), Policy: s.engine.Status(), Kafka: map[string]clusterStatus{}}
+	if s.schemas != nil {
+		st := s.schemas.Status()
+		r.Schemas = &st
+	}
 	ok := r.Policy.Loaded && !r.Draining
 	s.mu.Lock()
 	for _, c := range s.clusters {

@@ -29,6 +29,8 @@ import (
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
+	"github.com/topicgate/topicgate/pkg/quota"
+	"github.com/topicgate/topicgate/pkg/schema"
 )
 
 // Loggers are the loggers the server writes to. Decisions must not be sampled.
@@ -46,10 +48,17 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	engine, err := policy.New(ctx, policy.Options{
 		Dir: cfg.Policy.Dir, Query: cfg.Policy.Query, Timeout: cfg.Policy.Timeout.D(),
 		Log: log.Named("policy"), DecisionLog: logs.Decisions, Metrics: m,
+		Skip: []string{cfg.Policy.Schemas()}, // JSON Schemas, not policy data
 	})
 	if err != nil {
 		return fmt.Errorf("loading policies: %w", err)
 	}
+	schemas, err := schema.New(schema.Options{Dir: cfg.Policy.Schemas(), Log: log.Named("schema"), Metrics: m})
+	if err != nil {
+		return fmt.Errorf("loading schemas: %w", err)
+	}
+	quotas := quota.New(quota.Options{MaxBuckets: cfg.Limits.QuotaBuckets})
+	m.WatchQuotaBuckets(quotas.Len, quotas.Evicted)
 	keys, err := identity.LoadAPIKeys(cfg.Identity.APIKeysFile)
 	if err != nil {
 		return err
@@ -116,12 +125,15 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		ProduceTimeout: cfg.Kafka.ProduceTimeout.D(),
 		PhaseTimeout:   cfg.Limits.AnswerTimeout.D(),
 		Consumers:      consumers,
+		Schemas:        schemas,
+		Quotas:         quotas,
 		Reads: gateway.ReadLimits{
 			MaxWait: cfg.Reads.MaxWait.D(), MaxBytes: cfg.Reads.MaxBytes, MaxRecords: cfg.Reads.MaxRecords,
 		},
 	})
 
 	st := newState(engine, clusters)
+	st.schemas = schemas
 	grpcSrv := grpc.NewServer(
 		// Envoy sends a buffered body in one message: allow the body limit plus framing.
 		grpc.MaxRecvMsgSize(cfg.Limits.MaxBodyBytes+(1<<20)),
@@ -184,6 +196,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	}
 	if iv := cfg.Policy.ReloadInterval.D(); iv > 0 {
 		go engine.Watch(bg, iv)
+		go schemas.Watch(bg, iv)
 		go reloadKeys(bg, keys, iv, log)
 	}
 	log.Info("topicgate started", zap.String("grpc", addrs.GRPC), zap.String("unix", addrs.Unix),
