@@ -1,7 +1,8 @@
 // Package quota enforces rates (records and bytes per second) with token
 // buckets, one pair per key (principal, cluster, topic, operation). Memory is
-// bounded: buckets that have refilled are dropped, since a full bucket is the
-// same as no bucket, and the number of buckets is capped. It knows nothing of
+// bounded: idle buckets (refilled, since a full bucket is the same as no
+// bucket, and unused for a while) are dropped, and the number of buckets is
+// capped. It knows nothing of
 // HTTP or policies; the clock is injected so tests need no sleeps.
 package quota
 
@@ -41,9 +42,16 @@ type Options struct {
 	// MaxBuckets caps the number of keys held. When it is reached, buckets
 	// that have refilled are dropped first, then the least recently used.
 	MaxBuckets int
+	// IdleAfter is how long a refilled bucket stays unused before it may be
+	// dropped; DefaultIdleAfter when 0. Keeping it a while spares the keys
+	// in use the cost of making their bucket again at every request.
+	IdleAfter time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
+
+// DefaultIdleAfter is IdleAfter when Options leave it 0.
+const DefaultIdleAfter = time.Minute
 
 // DefaultMaxBuckets is the cap when Options.MaxBuckets is 0.
 const DefaultMaxBuckets = 100_000
@@ -52,6 +60,7 @@ const DefaultMaxBuckets = 100_000
 type Limiter struct {
 	shards   []shard
 	perShard int
+	idle     time.Duration
 	seed     maphash.Seed
 	now      func() time.Time
 	evicted  atomic.Int64 // buckets dropped before they had refilled
@@ -81,10 +90,13 @@ func New(opts Options) *Limiter {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.IdleAfter <= 0 {
+		opts.IdleAfter = DefaultIdleAfter
+	}
 	// Small caps get one shard, so that the cap is exact; large ones up to
 	// 16, each with an equal part.
 	n := min(16, max(1, opts.MaxBuckets/1024))
-	l := &Limiter{shards: make([]shard, n), perShard: opts.MaxBuckets / n, seed: maphash.MakeSeed(), now: opts.Now}
+	l := &Limiter{shards: make([]shard, n), perShard: opts.MaxBuckets / n, idle: opts.IdleAfter, seed: maphash.MakeSeed(), now: opts.Now}
 	for i := range l.shards {
 		l.shards[i].m = map[Key]*list.Element{}
 	}
@@ -170,7 +182,7 @@ func (l *Limiter) Len() int {
 }
 
 // Evicted counts buckets dropped to keep within the cap before they had
-// refilled (their holders got a fresh, full bucket).
+// refilled (their holders got a fresh, full bucket): the cap is too small.
 func (l *Limiter) Evicted() int64 { return l.evicted.Load() }
 
 // entry finds (or, with create, makes) key's entry, brought up to date with
@@ -202,20 +214,28 @@ func (l *Limiter) entry(k Key, r Rates, create bool) (*shard, *entry) {
 	return s, e
 }
 
-// makeRoom drops refilled buckets from the cold end of the shard, then, if
-// the shard is still full, the least recently used one.
+// makeRoom drops idle buckets from the cold end of the shard, then, if the
+// shard is still full, the least recently used one.
 func (l *Limiter) makeRoom(s *shard, now time.Time) {
 	for range 2 { // a few per insertion keep the shard tidy at O(1) cost
 		back := s.lru.Back()
-		if back == nil || now.Before(back.Value.(*entry).fullAt) {
+		if back == nil || !l.idleAt(back.Value.(*entry), now) {
 			break
 		}
 		l.drop(s, back)
 	}
 	if len(s.m) >= l.perShard {
-		l.drop(s, s.lru.Back())
-		l.evicted.Add(1)
+		back := s.lru.Back()
+		if now.Before(back.Value.(*entry).fullAt) {
+			l.evicted.Add(1) // its holder gets more than its rate
+		}
+		l.drop(s, back)
 	}
+}
+
+// idleAt tells whether e is full and has been unused for the idle time.
+func (l *Limiter) idleAt(e *entry, now time.Time) bool {
+	return !now.Before(e.fullAt) && now.Sub(e.at) >= l.idle
 }
 
 func (l *Limiter) drop(s *shard, el *list.Element) {

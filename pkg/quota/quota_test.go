@@ -162,23 +162,42 @@ func TestCharge_GoesBelowZeroAndBlocksUntilPaid(t *testing.T) {
 	}
 }
 
-func TestBuckets_RefilledOnesAreDroppedFirst(t *testing.T) {
+func TestBuckets_IdleOnesAreDropped(t *testing.T) {
 	c := newClock()
-	l := newLimiter(c, 3)
+	l := newLimiter(c, 10)
 	r := Rates{Records: 1}
 	key := func(i int) Key { return Key{Principal: fmt.Sprint(i)} }
 	for i := range 3 {
 		l.Take(key(i), r, Cost{Records: 1})
 	}
-	c.advance(time.Second) // all three refilled
-	l.Take(key(0), r, Cost{Records: 1})
+	c.advance(time.Second) // all three refilled, but not idle for long
 	l.Take(key(3), r, Cost{Records: 1})
-	if n, ev := l.Len(), l.Evicted(); n > 3 || ev != 0 {
-		t.Fatalf("%d buckets, %d evicted; want at most 3, none evicted (refilled ones dropped)", n, ev)
+	if n := l.Len(); n != 4 {
+		t.Fatalf("%d buckets, want 4: refilled ones are kept a while", n)
 	}
-	// key 0 was used since: it was kept, still empty.
-	if res := l.Take(key(0), r, Cost{Records: 1}); res.Allowed {
-		t.Errorf("key 0's bucket was dropped while in use")
+	c.advance(DefaultIdleAfter)
+	l.Take(key(1), r, Cost{Records: 1}) // in use again
+	l.Take(key(4), r, Cost{Records: 1}) // drops two idle ones, 0 and 2
+	l.Take(key(5), r, Cost{Records: 1}) // drops 3
+	if n, ev := l.Len(), l.Evicted(); n != 3 || ev != 0 {
+		t.Fatalf("%d buckets, %d evicted; want 3 (1, 4, 5), none evicted", n, ev)
+	}
+	if res := l.Take(key(1), r, Cost{Records: 1}); res.Allowed {
+		t.Errorf("key 1's bucket was dropped while in use")
+	}
+}
+
+func TestBuckets_AtTheCapARefilledOneGoesWithoutLoss(t *testing.T) {
+	c := newClock()
+	l := newLimiter(c, 2)
+	r := Rates{Records: 1}
+	a, b, d := Key{Principal: "a"}, Key{Principal: "b"}, Key{Principal: "d"}
+	l.Take(a, r, Cost{Records: 1})
+	c.advance(time.Second) // a refilled
+	l.Take(b, r, Cost{Records: 1})
+	l.Take(d, r, Cost{Records: 1}) // drops a, the least recently used, full
+	if n, ev := l.Len(), l.Evicted(); n != 2 || ev != 0 {
+		t.Fatalf("%d buckets, %d evicted; want 2 and none evicted", n, ev)
 	}
 }
 
