@@ -24,9 +24,9 @@ type call struct {
 	route     kafkarest.Route
 	principal identity.Principal
 	cluster   Cluster
+	// lim is what the decisions said of limits, schemas, quotas (limits.go).
+	lim       limitState
 	decisions []string // decision ids, for the response header
-
-	lim limitState // what the decisions said of limits, schemas, quotas (limits.go)
 }
 
 func (g *Gateway) newCall(req *Request) *call {

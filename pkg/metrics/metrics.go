@@ -16,6 +16,7 @@ import (
 // Metrics are the collectors of one topicgate process.
 type Metrics struct {
 	reg             *prometheus.Registry
+	limits          *limitCollectors // limits.go
 	requests        *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
 	records         *prometheus.CounterVec
@@ -27,7 +28,6 @@ type Metrics struct {
 	inflight        prometheus.Gauge
 	consumers       prometheus.Gauge
 	consumersGone   prometheus.Counter
-	limits          *limitCollectors // limits.go
 }
 
 // New registers topicgate's collectors, plus the Go and process collectors.
