@@ -122,6 +122,7 @@ func fail(err error) int {
 	return 1
 }
 
+// copyDir copies a directory tree (the policies and their schemas/).
 func copyDir(src, dst string) error {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
@@ -131,6 +132,12 @@ func copyDir(src, dst string) error {
 		return err
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			if err := copyDir(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+				return err
+			}
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(src, e.Name()))
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -65,6 +66,17 @@ type Policy struct {
 	ReloadInterval Duration `yaml:"reload_interval"` // 0 disables watching
 	// Shadow is a candidate policy evaluated beside this one (decisionlog.go).
 	Shadow Shadow `yaml:"shadow"`
+	// SchemaDir holds the JSON Schemas decisions name (value_schema):
+	// relative to Dir unless absolute. It is not loaded as policy data.
+	SchemaDir string `yaml:"schema_dir"`
+}
+
+// Schemas is the schema directory's path.
+func (p Policy) Schemas() string {
+	if filepath.IsAbs(p.SchemaDir) {
+		return p.SchemaDir
+	}
+	return filepath.Join(p.Dir, p.SchemaDir)
 }
 
 // Identity configures how callers authenticate.
@@ -81,6 +93,9 @@ type Limits struct {
 	// Keep it below Envoy's ext_proc message_timeout, so the client gets
 	// topicgate's answer (an error if need be), never Envoy's 504.
 	AnswerTimeout Duration `yaml:"answer_timeout"`
+	// QuotaBuckets caps the token buckets of the policy's quotas, one per
+	// principal, cluster, topic and operation in use.
+	QuotaBuckets int `yaml:"quota_buckets"`
 }
 
 // Reads bound the answers of reads (stateless reads and consumer polls).
@@ -129,8 +144,9 @@ func Default() *Config {
 			Timeout:        Duration(time.Second),
 			ReloadInterval: Duration(2 * time.Second),
 			Shadow:         Shadow{QueueSize: 1000, Workers: 1},
+			SchemaDir:      "schemas",
 		},
-		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000, AnswerTimeout: Duration(14 * time.Second)},
+		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000, AnswerTimeout: Duration(14 * time.Second), QuotaBuckets: 100_000},
 		Kafka: Kafka{
 			ProduceTimeout: Duration(10 * time.Second),
 			RequestTimeout: Duration(5 * time.Second),

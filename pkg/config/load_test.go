@@ -88,12 +88,14 @@ policy:
     topics: [orders, sandbox.*]
     queue_size: 50
     workers: 2
+  schema_dir: /etc/topicgate/schemas
 identity:
   api_keys_file: `+keys+`
 limits:
   max_body_bytes: 2048
   max_records: 5
   answer_timeout: 12s
+  quota_buckets: 500
 kafka:
   produce_timeout: 3s
   request_timeout: 1500ms
@@ -131,9 +133,9 @@ decision_log:
 		Listen: Listen{GRPC: "0.0.0.0:9101", Unix: "/run/topicgate.sock", Admin: "0.0.0.0:9190"},
 		Log:    Log{Level: "debug", Format: "console"},
 		Policy: Policy{Dir: policyDir, Query: "data.custom.decision", Timeout: Duration(250 * time.Millisecond), ReloadInterval: 0,
-			Shadow: Shadow{Dir: shadowDir, Topics: []string{"orders", "sandbox.*"}, QueueSize: 50, Workers: 2}},
+			Shadow: Shadow{Dir: shadowDir, Topics: []string{"orders", "sandbox.*"}, QueueSize: 50, Workers: 2}, SchemaDir: "/etc/topicgate/schemas"},
 		Identity: Identity{APIKeysFile: keys},
-		Limits:   Limits{MaxBodyBytes: 2048, MaxRecords: 5, AnswerTimeout: Duration(12 * time.Second)},
+		Limits:   Limits{MaxBodyBytes: 2048, MaxRecords: 5, AnswerTimeout: Duration(12 * time.Second), QuotaBuckets: 500},
 		Kafka: Kafka{
 			ProduceTimeout: Duration(3 * time.Second), RequestTimeout: Duration(1500 * time.Millisecond), MetadataTTL: Duration(time.Minute),
 			Clusters: []Cluster{

@@ -47,6 +47,11 @@ func (c *Config) Validate() error {
 		add("policy.reload_interval: must not be negative")
 	}
 	c.validateDecisionLog(add)
+	if c.Policy.SchemaDir == "" {
+		add("policy.schema_dir: required (a directory of JSON Schemas, relative to policy.dir; it need not exist)")
+	} else if st, err := os.Stat(c.Policy.Schemas()); err == nil && !st.IsDir() {
+		add("policy.schema_dir: %q is not a directory", c.Policy.Schemas())
+	}
 	if f := c.Identity.APIKeysFile; f != "" {
 		if _, err := os.Stat(f); err != nil {
 			add("identity.api_keys_file: %v", err)
@@ -58,6 +63,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.MaxRecords <= 0 {
 		add("limits.max_records: must be positive, got %d", c.Limits.MaxRecords)
+	}
+	if c.Limits.QuotaBuckets <= 0 || c.Limits.QuotaBuckets > 10_000_000 {
+		add("limits.quota_buckets: must be from 1 to 10000000, got %d", c.Limits.QuotaBuckets)
 	}
 	positive(add, "limits.answer_timeout", c.Limits.AnswerTimeout)
 	if need := c.Kafka.ProduceTimeout + Duration(time.Second); c.Limits.AnswerTimeout > 0 && c.Limits.AnswerTimeout <= need {

@@ -33,6 +33,8 @@ type call struct {
 	topicChosen, clusterChosen bool
 	decisions                  []string          // decision ids, for the response header
 	headers                    map[string]string // allowing decisions' headers, for the answer
+	// lim is what the decisions said of limits, schemas, quotas (limits.go).
+	lim limitState
 	// guard is set for ext_authz checks (authorize.go): begin stops before
 	// the handler, and a cluster id topicgate does not know is the
 	// backend's to answer.
@@ -111,6 +113,7 @@ func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
 		}
 		c.headers[k] = v
 	}
+	c.noteDecision(in, &d)
 	return d
 }
 
@@ -193,6 +196,7 @@ func (c *call) respond(status int, body []byte) *Response {
 	if n := len(c.decisions); n > 0 {
 		resp.Headers["x-topicgate-decision-id"] = c.decisions[n-1]
 	}
+	c.quotaHeaders(resp.Headers)
 	action := string(c.route.Action)
 	if action == "" {
 		action = "unmatched"

@@ -14,6 +14,7 @@ import (
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
+	"github.com/topicgate/topicgate/pkg/quota"
 )
 
 // Cluster is what the gateway needs of a Kafka cluster. Each concern's
@@ -74,15 +75,29 @@ type Options struct {
 	// so a chain of admin calls cannot outlast Envoy's ext_proc
 	// message_timeout, which applies to each phase. 0 means no bound.
 	PhaseTimeout time.Duration
+	// Schemas holds the JSON Schemas decisions name (value_schema); nil:
+	// none, and a decision naming one is a policy error.
+	Schemas SchemaSource
+	// Quotas holds the token buckets of the policy's quotas
+	// (records_per_second, bytes_per_second); nil: New makes one with the
+	// default cap.
+	Quotas *quota.Limiter
 }
 
 // Gateway serves Kafka REST requests. It is safe for concurrent use.
 type Gateway struct {
-	opts Options
+	opts   Options
+	quotas *quota.Limiter
 }
 
 // New returns a Gateway.
-func New(opts Options) *Gateway { return &Gateway{opts: opts} }
+func New(opts Options) *Gateway {
+	g := &Gateway{opts: opts, quotas: opts.Quotas}
+	if g.quotas == nil {
+		g.quotas = quota.New(quota.Options{})
+	}
+	return g
+}
 
 // Request is an HTTP request as the gateway sees it.
 type Request struct {

@@ -34,6 +34,9 @@ const ackMargin = time.Second
 func (c *call) expectRecords(ctx context.Context, check bodyCheck, fn func(context.Context, *kafka.TopicInfo, []byte) *Response) (*Response, BodyFunc) {
 	var topic kafka.TopicInfo
 	resp, next := c.expectBody(ctx, check, false, func(ctx context.Context, body []byte) *Response {
+		if refused := c.refuseBody(topic.Name, len(body)); refused != nil {
+			return refused
+		}
 		return fn(ctx, &topic, body)
 	})
 	if next == nil {
@@ -45,6 +48,9 @@ func (c *call) expectRecords(ctx context.Context, check bodyCheck, fn func(conte
 	}
 	if p := c.route.Partition; p != nil && !t.HasPartition(*p) {
 		return c.fail(apierr.UnknownPartition(t.Name, *p, len(t.Partitions), "")), nil
+	}
+	if refused := c.refuseDeclaredBody(t.Name); refused != nil {
+		return refused, nil
 	}
 	topic = t
 	return nil, next
@@ -121,11 +127,23 @@ func (c *call) send(ctx context.Context, records []kafkarest.Record) (sent, *Res
 	if len(msgs) == 0 {
 		return s, nil
 	}
+	// Limits, schema and quota apply to the records that would be written.
+	kept := records
+	if len(at) < len(records) {
+		kept = make([]kafkarest.Record, len(at))
+		for j, i := range at {
+			kept[j] = records[i]
+		}
+	}
+	if refused := c.admitRecords(kept); refused != nil {
+		return sent{}, refused
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.g.opts.ProduceTimeout+ackMargin)
 	defer cancel()
 	start := time.Now()
 	deliveries := c.cluster.Produce(ctx, msgs)
 	c.g.opts.Metrics.ProduceLatency(c.cluster.Name(), time.Since(start))
+	c.refundUnwritten(kept, func(j int) bool { return deliveries[j].Err == nil })
 	for j, del := range deliveries {
 		i := at[j]
 		s.deliveries[i] = del

@@ -93,7 +93,11 @@ func (c *call) sendAsync(ctx context.Context, records []kafkarest.Record) *Respo
 		return c.fail(apierr.New(http.StatusForbidden, 40301,
 			"Record denied by policy (%s); with async=true no record is queued when one is denied.", first))
 	}
+	if refused := c.admitRecords(records); refused != nil {
+		return refused
+	}
 	queued, err := c.cluster.Send(ctx, toMessages(c.topic, records, d.ID))
+	c.refundUnwritten(records, func(i int) bool { return i < queued })
 	for i := range queued {
 		c.g.opts.Metrics.Produced(c.cluster.Name(), c.topic, "queued", records[i].Size())
 	}

@@ -60,7 +60,12 @@ func (c *call) readRecords(ctx context.Context) (*Response, BodyFunc) {
 	if !topic.HasPartition(p) {
 		return c.fail(apierr.UnknownPartition(topic.Name, p, len(topic.Partitions), "")), nil
 	}
-	res, err := c.cluster.Read(ctx, c.readRequest(&q, p))
+	rr := c.readRequest(&q, p)
+	if refused := c.admitRead(topic.Name, &rr); refused != nil {
+		return refused, nil
+	}
+	res, err := c.cluster.Read(ctx, rr)
+	c.chargeRead(res.Records)
 	if err != nil {
 		return c.fail(kafka.ClientError(err)), nil
 	}

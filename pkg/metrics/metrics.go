@@ -16,6 +16,7 @@ import (
 // Metrics are the collectors of one topicgate process.
 type Metrics struct {
 	reg             *prometheus.Registry
+	limits          *limitCollectors // limits.go
 	requests        *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
 	records         *prometheus.CounterVec
@@ -94,6 +95,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
+	m.limits = newLimitCollectors(reg)
 	return m
 }
 

@@ -43,6 +43,9 @@ type Options struct {
 	// Shadow, when set, evaluates a candidate policy beside each decision,
 	// off the request's path (see Shadow).
 	Shadow *Shadow
+	// Skip are directories under Dir that hold no policy or data (the JSON
+	// Schemas): they are neither loaded nor watched.
+	Skip []string
 }
 
 // Engine evaluates the policy. It is safe for concurrent use.
@@ -56,6 +59,7 @@ type Engine struct {
 	// its error when it had none), so that a broken set is compiled,
 	// counted and logged once, not at every poll. Guarded by mu.
 	failed string
+	skip   skipDirs
 }
 
 type loaded struct {
@@ -104,14 +108,18 @@ func newUnloaded(opts Options) *Engine {
 	if opts.DecisionLog == nil {
 		opts.DecisionLog = zap.NewNop()
 	}
-	return &Engine{opts: opts}
+	return &Engine{opts: opts, skip: newSkipDirs(opts.Skip)}
 }
 
-// excludeTests keeps *_test.rego files and hidden files and directories out
-// of the served policy, as fingerprint does. Hidden directories matter: a
-// Kubernetes ConfigMap volume holds each file three times (..data/, the
-// timestamped ..2024_x/ and a symlink), and .git may hold anything.
-func excludeTests(_ string, info fs.FileInfo, depth int) bool {
+// exclude keeps *_test.rego files, hidden files and directories, and the
+// skipped directories out of the served policy, as fingerprint does. Hidden
+// directories matter: a Kubernetes ConfigMap volume holds each file three
+// times (..data/, the timestamped ..2024_x/ and a symlink), and .git may hold
+// anything.
+func (e *Engine) exclude(path string, info fs.FileInfo, depth int) bool {
+	if info.IsDir() && e.skip.has(path) {
+		return true
+	}
 	name := info.Name()
 	if strings.HasPrefix(name, ".") {
 		return depth > 0 || !info.IsDir()
@@ -125,7 +133,7 @@ func excludeTests(_ string, info fs.FileInfo, depth int) bool {
 func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	files, digest, err := fingerprint(e.opts.Dir)
+	files, digest, err := fingerprint(e.opts.Dir, e.skip)
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("no .rego files in %s", e.opts.Dir)
 	}
@@ -147,7 +155,7 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 		var pq rego.PreparedEvalQuery
 		pq, err = rego.New(
 			rego.Query(e.opts.Query),
-			rego.Load([]string{e.opts.Dir}, excludeTests),
+			rego.Load([]string{e.opts.Dir}, e.exclude),
 			rego.StrictBuiltinErrors(true),
 			// Policies decide from their input; they must not call out.
 			rego.UnsafeBuiltins(map[string]struct{}{"http.send": {}, "net.lookup_ip_addr": {}, "opa.runtime": {}}),

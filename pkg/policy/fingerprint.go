@@ -12,7 +12,7 @@ import (
 
 // fingerprint lists the files the engine loads and hashes their contents, so
 // a reload happens exactly when something that matters changed.
-func fingerprint(dir string) (files []string, digest string, err error) {
+func fingerprint(dir string, skip skipDirs) (files []string, digest string, err error) {
 	h := sha256.New()
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -20,7 +20,7 @@ func fingerprint(dir string) (files []string, digest string, err error) {
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if path != dir && strings.HasPrefix(name, ".") {
+			if path != dir && (strings.HasPrefix(name, ".") || skip.has(path)) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -58,4 +58,25 @@ func fingerprint(dir string) (files []string, digest string, err error) {
 		return nil, "", nil
 	}
 	return files, hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// skipDirs are directories, by absolute path, that a load leaves out.
+type skipDirs map[string]bool
+
+func newSkipDirs(dirs []string) skipDirs {
+	s := skipDirs{}
+	for _, d := range dirs {
+		if abs, err := filepath.Abs(d); err == nil {
+			s[abs] = true
+		}
+	}
+	return s
+}
+
+func (s skipDirs) has(path string) bool {
+	if len(s) == 0 {
+		return false
+	}
+	abs, err := filepath.Abs(path)
+	return err == nil && s[abs]
 }

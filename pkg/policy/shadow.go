@@ -27,6 +27,8 @@ type ShadowOptions struct {
 	QueueSize int
 	// Workers evaluate the shadow policy, each one decision at a time.
 	Workers int
+	// Skip are directories under Dir that hold no policy (its JSON Schemas).
+	Skip []string
 	// Log gets load messages; DiffLog one line per decision the shadow
 	// would have answered differently, and must not be sampled.
 	Log, DiffLog *zap.Logger
@@ -98,7 +100,7 @@ func NewShadow(ctx context.Context, opts ShadowOptions) *Shadow {
 		opts: opts,
 		engine: newUnloaded(Options{
 			Name: "shadow", Dir: opts.Dir, Query: opts.Query, Timeout: opts.Timeout,
-			Log: opts.Log, Metrics: opts.Metrics,
+			Log: opts.Log, Metrics: opts.Metrics, Skip: opts.Skip,
 		}),
 		queue: make(chan shadowJob, opts.QueueSize),
 	}

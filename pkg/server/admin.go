@@ -17,6 +17,7 @@ import (
 	"github.com/topicgate/topicgate/pkg/gateway"
 	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
+	"github.com/topicgate/topicgate/pkg/schema"
 )
 
 // state is what readiness is made of: policies loaded, every cluster
@@ -25,6 +26,7 @@ type state struct {
 	engine   *policy.Engine
 	shadow   *policy.Shadow    // nil without a shadow policy
 	sink     *decisionlog.Sink // nil without a decision log topic
+	schemas  *schema.Store     // nil: not shown
 	clusters []gateway.Cluster
 	draining atomic.Bool
 
@@ -97,6 +99,7 @@ type readiness struct {
 	Draining    bool                     `json:"draining"`
 	Policy      policy.Status            `json:"policy"`
 	Shadow      *policy.ShadowStatus     `json:"shadow_policy,omitempty"`
+	Schemas     *schema.Status           `json:"schemas,omitempty"`
 	DecisionLog *decisionlog.Status      `json:"decision_log_kafka,omitempty"`
 	Kafka       map[string]clusterStatus `json:"kafka"`
 }
@@ -110,6 +113,10 @@ func (s *state) readiness() (bool, readiness) {
 	if s.sink != nil {
 		st := s.sink.Status()
 		r.DecisionLog = &st
+	}
+	if s.schemas != nil {
+		st := s.schemas.Status()
+		r.Schemas = &st
 	}
 	ok := r.Policy.Loaded && !r.Draining
 	s.mu.Lock()

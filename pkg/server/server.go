@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -33,6 +34,8 @@ import (
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
+	"github.com/topicgate/topicgate/pkg/quota"
+	"github.com/topicgate/topicgate/pkg/schema"
 )
 
 // Loggers are the loggers the server writes to. Decisions must not be sampled.
@@ -116,6 +119,8 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		shadow = policy.NewShadow(ctx, policy.ShadowOptions{
 			Dir: sc.Dir, Query: cfg.Policy.Query, Timeout: cfg.Policy.Timeout.D(), Topics: sc.Topics,
 			QueueSize: sc.QueueSize, Workers: sc.Workers, Log: log.Named("policy"),
+			// Its JSON Schemas are not policy data, as for the active policy.
+			Skip: []string{filepath.Join(sc.Dir, cfg.Policy.SchemaDir)},
 			// Differences go to the decision log's output, unsampled, but
 			// not to its Kafka topic: they are not decisions.
 			DiffLog: zap.New(logs.Decisions.Core()).Named("shadow"), Metrics: m,
@@ -125,10 +130,17 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		Dir: cfg.Policy.Dir, Query: cfg.Policy.Query, Timeout: cfg.Policy.Timeout.D(),
 		Log: log.Named("policy"), DecisionLog: decisions, Metrics: m,
 		LogInput: cfg.DecisionLog.Input, Shadow: shadow,
+		Skip: []string{cfg.Policy.Schemas()}, // JSON Schemas, not policy data
 	})
 	if err != nil {
 		return fmt.Errorf("loading policies: %w", err)
 	}
+	schemas, err := schema.New(schema.Options{Dir: cfg.Policy.Schemas(), Log: log.Named("schema"), Metrics: m})
+	if err != nil {
+		return fmt.Errorf("loading schemas: %w", err)
+	}
+	quotas := quota.New(quota.Options{MaxBuckets: cfg.Limits.QuotaBuckets})
+	m.WatchQuotaBuckets(quotas.Len, quotas.Evicted)
 	keys, err := identity.LoadAPIKeys(cfg.Identity.APIKeysFile)
 	if err != nil {
 		return err
@@ -149,13 +161,15 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 		ProduceTimeout: cfg.Kafka.ProduceTimeout.D(),
 		PhaseTimeout:   cfg.Limits.AnswerTimeout.D(),
 		Consumers:      consumers,
+		Schemas:        schemas,
+		Quotas:         quotas,
 		Reads: gateway.ReadLimits{
 			MaxWait: cfg.Reads.MaxWait.D(), MaxBytes: cfg.Reads.MaxBytes, MaxRecords: cfg.Reads.MaxRecords,
 		},
 	})
 
 	st := newState(engine, clusters)
-	st.shadow, st.sink = shadow, sink
+	st.shadow, st.sink, st.schemas = shadow, sink, schemas
 	grpcSrv := grpc.NewServer(
 		// Envoy sends a buffered body in one message: allow the body limit plus framing.
 		grpc.MaxRecvMsgSize(cfg.Limits.MaxBodyBytes+(1<<20)),
@@ -229,6 +243,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	}
 	if iv := cfg.Policy.ReloadInterval.D(); iv > 0 {
 		go engine.Watch(bg, iv)
+		go schemas.Watch(bg, iv)
 		go reloadKeys(bg, keys, iv, log)
 		if shadow != nil {
 			go shadow.Watch(bg, iv)
