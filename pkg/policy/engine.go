@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,18 +75,6 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// excludeTests keeps *_test.rego files and hidden files and directories out
-// of the served policy, as fingerprint does. Hidden directories matter: a
-// Kubernetes ConfigMap volume holds each file three times (..data/, the
-// timestamped ..2024_x/ and a symlink), and .git may hold anything.
-func excludeTests(_ string, info fs.FileInfo, depth int) bool {
-	name := info.Name()
-	if strings.HasPrefix(name, ".") {
-		return depth > 0 || !info.IsDir()
-	}
-	return !info.IsDir() && strings.HasSuffix(name, "_test.rego")
-}
-
 // Reload loads the directory again if its contents changed. On failure the
 // current policies stay in force and the error is returned.
 func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
@@ -103,13 +89,7 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 	}
 	if err == nil {
 		var pq rego.PreparedEvalQuery
-		pq, err = rego.New(
-			rego.Query(e.opts.Query),
-			rego.Load([]string{e.opts.Dir}, excludeTests),
-			rego.StrictBuiltinErrors(true),
-			// Policies decide from their input; they must not call out.
-			rego.UnsafeBuiltins(map[string]struct{}{"http.send": {}, "net.lookup_ip_addr": {}, "opa.runtime": {}}),
-		).PrepareForEval(ctx)
+		pq, err = rego.New(RegoOptions(e.opts.Dir, e.opts.Query)...).PrepareForEval(ctx)
 		if err == nil {
 			e.cur.Store(&loaded{pq: pq, files: files, digest: digest, loadedAt: time.Now()})
 			e.lastErr.Store(nil)
@@ -194,20 +174,5 @@ func (e *Engine) eval(ctx context.Context, in *Input) Decision {
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	input, err := astInput(in)
-	if err != nil {
-		return Decision{Err: err}
-	}
-	rs, err := cur.pq.Eval(ctx, rego.EvalParsedInput(input))
-	if err != nil {
-		return Decision{Err: fmt.Errorf("evaluating %s: %w", e.opts.Query, err)}
-	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return Decision{Err: fmt.Errorf("%s is undefined", e.opts.Query)}
-	}
-	d, err := parseResult(rs[0].Expressions[0].Value)
-	if err != nil {
-		return Decision{Err: err}
-	}
-	return d
+	return Evaluate(ctx, cur.pq, e.opts.Query, in)
 }
