@@ -1,0 +1,102 @@
+package policy
+
+import (
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestInputFieldsDocumented holds docs/policy.md's input table to the Go
+// types: every field of Input (walked by reflection, by JSON name) must have
+// a row, and every row must name a field, so the document cannot drift from
+// what policies receive.
+func TestInputFieldsDocumented(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/policy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := documentedInputFields(t, string(raw))
+	fields := InputFields()
+
+	var missing, unknown []string
+	for path := range fields {
+		if !strings.HasSuffix(path, "[]") && !documented[path] {
+			missing = append(missing, path)
+		}
+	}
+	for path := range documented {
+		if !inputPathKnown(fields, path) {
+			unknown = append(unknown, path)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(unknown)
+	for _, p := range missing {
+		t.Errorf("input field %q (pkg/policy/input.go) has no row in docs/policy.md's input table", p)
+	}
+	for _, p := range unknown {
+		t.Errorf("docs/policy.md's input table documents %q, which is not a field of policy.Input", p)
+	}
+}
+
+// inputPathKnown: path is a field, or lies under a field whose keys or value
+// are free (a map, or any JSON value).
+func inputPathKnown(fields map[string]string, path string) bool {
+	if _, ok := fields[path]; ok {
+		return true
+	}
+	for p, kind := range fields {
+		if (kind == KindMap || kind == KindAny) && strings.HasPrefix(path, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
+var tableName = regexp.MustCompile("`([^`]+)`")
+
+// documentedInputFields reads the names in the first column of the table
+// of "## The input document" section. A name starting with "." belongs to
+// each name of the last row that did not ("`records[].key`, `records[].value`"
+// then "`.type`").
+func documentedInputFields(t *testing.T, doc string) map[string]bool {
+	t.Helper()
+	start := strings.Index(doc, "\n## The input document")
+	if start < 0 {
+		t.Fatal(`docs/policy.md has no "## The input document" section`)
+	}
+	section := doc[start+1:]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	out := map[string]bool{}
+	var parents []string
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cell := strings.SplitN(line, "|", 3)[1]
+		var names []string
+		for _, m := range tableName.FindAllStringSubmatch(cell, -1) {
+			names = append(names, m[1])
+		}
+		if !strings.HasPrefix(names[0], ".") {
+			parents = names
+			for _, n := range names {
+				out[n] = true
+			}
+			continue
+		}
+		for _, n := range names {
+			for _, p := range parents {
+				out[p+n] = true
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("docs/policy.md's input section has no table rows")
+	}
+	return out
+}
