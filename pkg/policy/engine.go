@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +75,18 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// excludeTests keeps *_test.rego files and hidden files and directories out
+// of the served policy, as fingerprint does. Hidden directories matter: a
+// Kubernetes ConfigMap volume holds each file three times (..data/, the
+// timestamped ..2024_x/ and a symlink), and .git may hold anything.
+func excludeTests(_ string, info fs.FileInfo, depth int) bool {
+	name := info.Name()
+	if strings.HasPrefix(name, ".") {
+		return depth > 0 || !info.IsDir()
+	}
+	return !info.IsDir() && strings.HasSuffix(name, "_test.rego")
 }
 
 // Reload loads the directory again if its contents changed. On failure the

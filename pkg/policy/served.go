@@ -27,22 +27,15 @@ func RegoOptions(dir, query string) []func(*rego.Rego) {
 	}
 }
 
-// excludeTests keeps *_test.rego files and hidden files and directories out
-// of the served policy, as fingerprint does.
-func excludeTests(path string, info fs.FileInfo, depth int) bool {
-	return ExcludeHidden(path, info, depth) || !info.IsDir() && strings.HasSuffix(info.Name(), "_test.rego")
-}
-
-// ExcludeHidden is a loader filter that leaves out hidden files and hidden
-// directories below the top, as topicgate does when it serves a directory.
-// Hidden directories matter: a Kubernetes ConfigMap volume holds each file
-// three times (..data/, the timestamped ..2024_x/ and a symlink), and .git
-// may hold anything. `topicgate policy test` loads with it, tests included.
-func ExcludeHidden(_ string, info fs.FileInfo, depth int) bool {
-	if strings.HasPrefix(info.Name(), ".") {
-		return depth > 0 || !info.IsDir()
+// ExcludeHidden is the loader filter of the served policy with the tests
+// kept: hidden files and directories are left out as topicgate leaves them
+// out. `topicgate policy test` loads with it.
+func ExcludeHidden(path string, info fs.FileInfo, depth int) bool {
+	name := info.Name()
+	if !info.IsDir() && strings.HasSuffix(name, "_test.rego") && !strings.HasPrefix(name, ".") {
+		return false
 	}
-	return false
+	return excludeTests(path, info, depth)
 }
 
 // Evaluate evaluates a query prepared with RegoOptions for in, and reads the
