@@ -29,7 +29,9 @@ type Step struct {
 // partition exists, a record's size against max.message.bytes, or which
 // topics a consumer instance reads: a poll's per-topic decisions and an
 // instance's owner are not checked. cluster is the cluster the request
-// addresses (for routes that address one: a cluster id in the path, or v2).
+// addresses, for the routes that address one: v2 routes, and v3 routes with
+// a cluster id in the path, whose id it takes (topicgate finds the cluster
+// by that id).
 func (g *Gateway) DryRun(ctx context.Context, req *Request, body []byte, cluster policy.Cluster) ([]Step, *Response) {
 	rec := &recordingAuthorizer{next: g.opts.Policy}
 	dry := &Gateway{opts: g.opts}
@@ -54,6 +56,9 @@ func (g *Gateway) DryRun(ctx context.Context, req *Request, body []byte, cluster
 	}
 	if route.ClusterID != "" || route.API == "v2" { // as begin: the routes that address a cluster
 		c.cluster = namedCluster{name: cluster.Name, id: cluster.ID}
+		if route.ClusterID != "" {
+			c.cluster = namedCluster{name: cluster.Name, id: route.ClusterID}
+		}
 	}
 	if !route.ResourceInBody {
 		if d := c.decide(ctx, c.input(policy.PhaseRequest)); !d.Allow {
