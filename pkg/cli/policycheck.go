@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
 
@@ -21,7 +25,8 @@ import (
 // would refuse to load, a missing decision rule, OPA's strict-mode findings,
 // a schema file that is not JSON. Warnings do not: references to input
 // fields the input document does not have (the input grows between
-// versions, so a rule written for a newer topicgate warns on an older one).
+// versions, so a rule written for a newer topicgate warns on an older one),
+// and files `opa fmt` would change.
 func policyCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("topicgate policy check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -105,6 +110,7 @@ func checkPolicyDir(ctx context.Context, dir, query string) checkResult {
 	if _, err := rego.New(typed...).PrepareForEval(ctx); err != nil {
 		r.warnings = append(r.warnings, undefinedRefs(err)...)
 	}
+	r.warnings = append(r.warnings, unformatted(dir)...)
 	r.errors = append(r.errors, checkSchemas(dir)...)
 	return r
 }
@@ -182,4 +188,40 @@ func regoErrors(err error, code string) []string {
 		return regoErrors(ast.Errors{one}, code)
 	}
 	return []string{err.Error()}
+}
+
+// unformatted warns about the .rego files (tests too, hidden files not) that
+// `opa fmt` would change, at the first line it would change.
+func unformatted(dir string) []string {
+	var out []string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") && path != dir {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".rego") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		formatted, err := format.Source(path, src)
+		if err != nil || bytes.Equal(formatted, src) {
+			return nil // a file that does not parse is reported by the compile
+		}
+		a, b := strings.Split(string(src), "\n"), strings.Split(string(formatted), "\n")
+		line := 1
+		for line <= len(a) && line <= len(b) && a[line-1] == b[line-1] {
+			line++
+		}
+		out = append(out, fmt.Sprintf("%s:%d: warning: not formatted as `opa fmt` formats it", path, line))
+		return nil
+	})
+	return out
 }

@@ -88,6 +88,11 @@ big if {
 			want: []string{`ok    `},
 		},
 		{
+			name:  "a file opa fmt would change is a warning",
+			files: map[string]string{"p.rego": smallPolicy + "\nsum_it := 1+2\n", "p_test.rego": "package p_test\n\ntest_x if {\n  true\n}\n"},
+			want:  []string{`p\.rego:9: warning: not formatted as ` + "`opa fmt`", `p_test\.rego:3: warning: not formatted`, `ok    .*; 2 warnings`},
+		},
+		{
 			name:     "a directory without .rego files",
 			files:    map[string]string{"data.json": "{}"},
 			wantCode: 1,
