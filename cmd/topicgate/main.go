@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // policies may read the clock in any IANA zone (time.clock), whatever the image holds
 
 	"github.com/topicgate/topicgate/pkg/cli"
 )

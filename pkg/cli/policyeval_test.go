@@ -352,3 +352,54 @@ func readmeCurls(readme string) []string {
 	}
 	return out
 }
+
+// TestPolicyEvalLibrary evaluates requests against the shipped examples and
+// checks the decision fields each one is about.
+func TestPolicyEvalLibrary(t *testing.T) {
+	const lib = "../../policies/"
+	produce := func(topic, value string) string {
+		return `curl -H 'Content-Type: application/json' http://gw/v3/clusters/C/topics/` + topic + `/records -d '{"value": ` + value + `}'`
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{name: "topic-acl: a prefix grant", args: []string{"-dir", lib + "topic-acl", "-principal", "api_key:analytics", "curl http://gw/v3/clusters/C/topics/clicks.eu/partitions/0/records?offset=0"},
+			want: []string{`reason: allowed by the topic ACL`, `result: ALLOWED`}},
+		{name: "topic-acl: no grant", args: []string{"-dir", lib + "topic-acl", "-principal", "api_key:analytics", produce("clicks.eu", `{"type": "STRING", "data": "x"}`)},
+			wantCode: 2, want: []string{`api_key:analytics may not WRITE topic "clicks\.eu" \(no ACL entry allows it\)`}},
+		{name: "read-only: no produce", args: []string{"-dir", lib + "read-only", "-principal", "api_key:dashboard", produce("orders", `{"type": "STRING", "data": "x"}`)},
+			wantCode: 2, want: []string{`is read-only: it may not WRITE topic "orders"`, `topicgate answers 403`}},
+		{name: "tenant-prefix: both phases name the tenant's topic", args: []string{"-dir", lib + "tenant-prefix", "-principal", "api_key:acme-orders", produce("orders", `{"type": "STRING", "data": "x"}`)},
+			want: []string{`(?s)phase request.*topic: acme\.orders.*phase records.*topic: acme\.orders.*result: ALLOWED`}},
+		{name: "schema-topics: the decision names the schema", args: []string{"-dir", lib + "schema-topics", "-principal", "api_key:orders-service", produce("orders", `{"type": "JSON", "data": {"order_id": "o-1"}}`)},
+			want: []string{`(?s)phase request.*value_schema: orders\.v1.*phase records.*value_schema: orders\.v1`}},
+		{name: "pii-reject: a record dropped", args: []string{"-dir", lib + "pii-reject", "-principal", "api_key:support-tool", produce("tickets", `{"type": "STRING", "data": "jo@example.com"}`)},
+			want: []string{`denied record 0: record 0: the value looks like it holds an email address`, `result: ALLOWED`}},
+		{name: "pii-reject: a strict topic refuses", args: []string{"-dir", lib + "pii-reject", "-principal", "api_key:support-tool", produce("payments", `{"type": "STRING", "data": "card 4111 1111 1111 1111"}`)},
+			wantCode: 2, want: []string{`topicgate answers 422\n  \{"error_code":42201,"message":"Request is not authorized: record 0: the value looks like it holds a card number"\}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runMain(t, append([]string{"policy", "eval"}, tt.args...)...)
+			if code != tt.wantCode {
+				t.Errorf("exit status %d, want %d", code, tt.wantCode)
+			}
+			for _, w := range tt.want {
+				if !regexp.MustCompile(w).MatchString(stdout) {
+					t.Errorf("output does not match %s", w)
+				}
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s%s", stdout, stderr)
+			}
+		})
+	}
+	// The schema the decision names is beside the policy, where topicgate
+	// looks for it.
+	if _, err := os.Stat(lib + "schema-topics/schemas/orders.v1.json"); err != nil {
+		t.Error(err)
+	}
+}
