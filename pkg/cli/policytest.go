@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/tester"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
@@ -60,7 +61,7 @@ func policyTest(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	switch {
 	case len(broken) > 0:
-		return fmt.Errorf("policy test: no tests ran in %s; elsewhere %s", strings.Join(broken, ", "), total)
+		return fmt.Errorf("policy test: %d of %d directories did not run; tests: %s", len(broken), fs.NArg(), total)
 	case total.failed+total.errors > 0:
 		return fmt.Errorf("policy test: %s", total)
 	case total.total() == 0:
@@ -101,6 +102,11 @@ func (c testCounts) String() string {
 // runRegoTests runs one directory's tests and prints a line per test.
 func runRegoTests(ctx context.Context, dir, run string, verbose bool, out io.Writer) (testCounts, error) {
 	var c testCounts
+	// The policy must load as topicgate serves it (unsafe built-ins refused,
+	// for one), or its tests test something topicgate would not run.
+	if _, err := rego.New(policy.RegoOptions(dir, policy.DefaultQuery)...).PrepareForEval(ctx); err != nil {
+		return c, fmt.Errorf("does not load as topicgate serves it:\n  %s", indent(strings.Join(regoErrors(err, ""), "\n"), "  "))
+	}
 	modules, store, err := tester.Load([]string{dir}, policy.ExcludeHidden)
 	if err != nil {
 		return c, loadError(err)

@@ -163,7 +163,23 @@ todo_test_later if false
 				return []string{policyDir(t, map[string]string{"p.rego": smallPolicy + "\nbroken if {\n\tinput.x ==\n}\n", "p_test.rego": passing})}
 			},
 			wantCode: 1,
-			want:     []string{`FAIL  .*: does not compile:\n  .*p\.rego:1[01]: rego_parse_error`},
+			want:     []string{`FAIL  .*: does not load as topicgate serves it:\n  .*p\.rego:11: rego_parse_error`, `policy test: 1 of 1 directories did not run; tests: 0 passed, 0 failed`},
+		},
+		{
+			name: "a broken test file names its file and line",
+			args: func(t *testing.T) []string {
+				return []string{policyDir(t, map[string]string{"p.rego": smallPolicy, "p_test.rego": passing + "\ntest_broken if {\n"})}
+			},
+			wantCode: 1,
+			want:     []string{`FAIL  .*: does not compile:\n  .*p_test\.rego:1[23]: rego_parse_error`},
+		},
+		{
+			name: "a policy topicgate would not load fails, even if its tests pass",
+			args: func(t *testing.T) []string {
+				return []string{policyDir(t, map[string]string{"p.rego": smallPolicy + "\nremote := http.send({\"method\": \"GET\", \"url\": \"http://127.0.0.1:1\"})\n", "p_test.rego": passing})}
+			},
+			wantCode: 1,
+			want:     []string{`FAIL  .*: does not load as topicgate serves it:\n  .*p\.rego:9: rego_type_error: unsafe built-in function calls in expression: http\.send`},
 		},
 		{
 			name: "hidden files are not loaded, as topicgate serves",
@@ -178,7 +194,7 @@ todo_test_later if false
 				return []string{filepath.Join(shippedPolicies, "demo"), policyDir(t, map[string]string{"p.rego": smallPolicy})}
 			},
 			wantCode: 1,
-			want:     []string{`(?m)^ok    \.\./\.\./policies/demo: \d+ passed, 0 failed$`, `no tests ran in /`},
+			want:     []string{`(?m)^ok    \.\./\.\./policies/demo: \d+ passed, 0 failed$`, `1 of 2 directories did not run; tests: \d+ passed, 0 failed`},
 		},
 		{
 			name:     "no directory",
