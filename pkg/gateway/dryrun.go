@@ -90,7 +90,7 @@ func (c *call) dryRunHandler(ctx context.Context, body []byte) *Response {
 				if err != nil {
 					return c.fail(err)
 				}
-				return c.authorizeRecords(ctx, records)
+				return c.dryRunRecords(ctx, records)
 			})
 		}
 		return c.dryRunBody(ctx, body, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
@@ -98,7 +98,7 @@ func (c *call) dryRunHandler(ctx context.Context, body []byte) *Response {
 			if err != nil {
 				return c.fail(err)
 			}
-			return c.authorizeRecords(ctx, records)
+			return c.dryRunRecords(ctx, records)
 		})
 	case kafkarest.ProduceBatch:
 		return c.dryRunBody(ctx, body, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
@@ -115,7 +115,7 @@ func (c *call) dryRunHandler(ctx context.Context, body []byte) *Response {
 			if len(valid) == 0 {
 				return nil
 			}
-			return c.authorizeRecords(ctx, valid)
+			return c.dryRunRecords(ctx, valid)
 		})
 	case kafkarest.CreateTopic:
 		check := kafkarest.CheckJSONContentType
@@ -164,6 +164,15 @@ func (c *call) dryRunHandler(ctx context.Context, body []byte) *Response {
 			_, topics := kafkaOffsets(offsets)
 			return ci.authorizeTopics(ctx, topics)
 		})
+	}
+	return nil
+}
+
+// dryRunRecords asks the records phase, as the produce pipeline does before
+// it sends anything; nil when allowed.
+func (c *call) dryRunRecords(ctx context.Context, records []kafkarest.Record) *Response {
+	if d := c.decide(ctx, c.recordsInput(records)); !d.Allow {
+		return c.deny(d)
 	}
 	return nil
 }
