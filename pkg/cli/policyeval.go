@@ -129,10 +129,12 @@ func policyEval(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stdout, "result: ALLOWED: every decision allowed; topicgate would now call Kafka")
 		return nil
 	}
-	denied := len(steps) > 0 && !steps[len(steps)-1].Decision.Allow
-	verdict, code := "REFUSED before a decision could allow it", evalError
-	if denied {
+	verdict, code := "REFUSED before the policy was asked", evalError
+	switch {
+	case len(steps) > 0 && !steps[len(steps)-1].Decision.Allow:
 		verdict, code = "DENIED", evalDenied
+	case len(steps) > 0:
+		verdict = "REFUSED after the policy allowed"
 	}
 	fmt.Fprintf(stdout, "result: %s: topicgate answers %d\n  %s\n", verdict, resp.Status, resp.Body)
 	for _, h := range []string{"www-authenticate", "retry-after"} {

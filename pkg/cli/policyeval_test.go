@@ -108,7 +108,7 @@ source_address: 10.1.2.3:4567
 			name:     "bad base64: the gateway's own 400, after the request phase",
 			args:     []string{"-dir", records, "-principal", "api_key:ops", "curl -H 'Content-Type: application/json' http://gw/v3/clusters/C/topics/orders/records -d '" + badBase64 + "'"},
 			wantCode: 1,
-			want:     []string{`== decision 1: phase request`, `result: REFUSED before a decision could allow it: topicgate answers 400\n  ` + regexp.QuoteMeta(gatewayAnswer)},
+			want:     []string{`== decision 1: phase request`, `result: REFUSED after the policy allowed: topicgate answers 400\n  ` + regexp.QuoteMeta(gatewayAnswer)},
 			notWant:  []string{"decision 2"},
 		},
 		{
@@ -161,7 +161,7 @@ source_address: 10.1.2.3:4567
 			name:     "-api-keys verifies the secret: a wrong one is refused as topicgate refuses it",
 			args:     []string{"-dir", demoDir, "-api-keys", demoKeys, "curl -u demo:wrong http://gw/v3/clusters"},
 			wantCode: 1,
-			want:     []string{`verified against`, `REFUSED before a decision could allow it: topicgate answers 401\n  \{"error_code":40101,"message":"Authentication failed"\}\n  www-authenticate: Basic realm="topicgate"`},
+			want:     []string{`verified against`, `REFUSED before the policy was asked: topicgate answers 401\n  \{"error_code":40101,"message":"Authentication failed"\}\n  www-authenticate: Basic realm="topicgate"`},
 			notWant:  []string{"== decision"},
 		},
 		{
