@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
@@ -47,6 +48,11 @@ func Evaluate(ctx context.Context, pq rego.PreparedEvalQuery, query string, in *
 	if err != nil {
 		return Decision{Err: err}
 	}
+	return evaluateParsed(ctx, pq, query, input, opts...)
+}
+
+// evaluateParsed is Evaluate for an input already converted to its AST value.
+func evaluateParsed(ctx context.Context, pq rego.PreparedEvalQuery, query string, input ast.Value, opts ...rego.EvalOption) Decision {
 	rs, err := pq.Eval(ctx, append([]rego.EvalOption{rego.EvalParsedInput(input)}, opts...)...)
 	if err != nil {
 		return Decision{Err: fmt.Errorf("evaluating %s: %w", query, err)}
