@@ -24,11 +24,14 @@ Usage:
   topicgate [serve] [flags]            run the gateway (see 'topicgate serve -h')
   topicgate apikey hash [-secret S]    hash an API key secret for the keys file
   topicgate envoy-config -template F   render an Envoy config template
+  topicgate policy test DIR...         run the Rego tests of policy directories
+  topicgate policy check DIR...        compile policies as served, find the decision rule, lint
+  topicgate policy eval REQUEST        what the policy decides for a request (file or curl line)
   topicgate version                    print the version
 `
 
 // Main runs topicgate with args (without the program name). A normal shutdown
-// (ctx cancelled) returns nil.
+// (ctx cancelled) returns nil. An *ExitError carries its exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -41,6 +44,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apikey(args, os.Stdin, stdout, stderr)
 	case "envoy-config":
 		return envoyConfig(args, os.Getenv, stdout, stderr)
+	case "policy":
+		return policyCmd(ctx, args, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, "topicgate", Version)
 		return err

@@ -163,12 +163,18 @@ func (c *call) guardProduceBatch(ctx context.Context) (*Response, BodyFunc) {
 		if err != nil {
 			return c.fail(err)
 		}
-		records := make([]kafkarest.Record, len(entries))
-		for i, e := range entries {
-			if e.Err != nil {
+		records := make([]kafkarest.Record, 0, len(entries))
+		for _, e := range entries {
+			switch {
+			case e.Err == nil:
+				records = append(records, e.Record)
+			case !c.dry:
 				return c.fail(e.Err) // its message names the entry
 			}
-			records[i] = e.Record
+			// A dry run leaves the entry out, as the gateway does.
+		}
+		if len(records) == 0 {
+			return nil
 		}
 		return c.guardRecords(ctx, records)
 	})

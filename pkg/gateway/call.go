@@ -39,6 +39,9 @@ type call struct {
 	// the handler, and a cluster id topicgate does not know is the
 	// backend's to answer.
 	guard bool
+	// dry is set for DryRun (dryrun.go): a guard's checks, with decisions
+	// taken as the policy gave them.
+	dry bool
 }
 
 func (g *Gateway) newCall(req *Request) *call {
@@ -96,7 +99,7 @@ func (c *call) handle(ctx context.Context, h handler) (*Response, BodyFunc) {
 // topicgate cannot carry out (target.go) denies as a policy error does.
 func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
 	d := c.g.opts.Policy.Decide(ctx, in)
-	if c.guard {
+	if c.guard && !c.dry {
 		d = guardDecision(d)
 	}
 	c.decisions = append(c.decisions, d.ID)

@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,22 +109,6 @@ func newUnloaded(opts Options) *Engine {
 	return &Engine{opts: opts, skip: newSkipDirs(opts.Skip)}
 }
 
-// exclude keeps *_test.rego files, hidden files and directories, and the
-// skipped directories out of the served policy, as fingerprint does. Hidden
-// directories matter: a Kubernetes ConfigMap volume holds each file three
-// times (..data/, the timestamped ..2024_x/ and a symlink), and .git may hold
-// anything.
-func (e *Engine) exclude(path string, info fs.FileInfo, depth int) bool {
-	if info.IsDir() && e.skip.has(path) {
-		return true
-	}
-	name := info.Name()
-	if strings.HasPrefix(name, ".") {
-		return depth > 0 || !info.IsDir()
-	}
-	return !info.IsDir() && strings.HasSuffix(name, "_test.rego")
-}
-
 // Reload loads the directory again if its contents changed. On failure the
 // current policies stay in force and the error is returned. A set that
 // failed is not tried again until the files change.
@@ -153,13 +135,7 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 			return false, e.lastError()
 		}
 		var pq rego.PreparedEvalQuery
-		pq, err = rego.New(
-			rego.Query(e.opts.Query),
-			rego.Load([]string{e.opts.Dir}, e.exclude),
-			rego.StrictBuiltinErrors(true),
-			// Policies decide from their input; they must not call out.
-			rego.UnsafeBuiltins(map[string]struct{}{"http.send": {}, "net.lookup_ip_addr": {}, "opa.runtime": {}}),
-		).PrepareForEval(ctx)
+		pq, err = rego.New(RegoOptions(e.opts.Dir, e.opts.Query, e.opts.Skip...)...).PrepareForEval(ctx)
 		if err == nil {
 			e.cur.Store(&loaded{pq: pq, files: files, digest: digest, loadedAt: time.Now()})
 			e.failed = ""
@@ -272,19 +248,5 @@ func (e *Engine) eval(ctx context.Context, cur *loaded, input ast.Value, in *Inp
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	rs, err := cur.pq.Eval(ctx, rego.EvalParsedInput(input))
-	if err != nil {
-		return Decision{Err: fmt.Errorf("evaluating %s: %w", e.opts.Query, err)}
-	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return Decision{Err: fmt.Errorf("%s is undefined", e.opts.Query)}
-	}
-	d, err := parseResult(rs[0].Expressions[0].Value)
-	if err == nil && in != nil {
-		err = checkDecision(&d, in)
-	}
-	if err != nil {
-		return Decision{Err: err}
-	}
-	return d
+	return evaluateParsed(ctx, cur.pq, e.opts.Query, input, in)
 }

@@ -80,3 +80,19 @@ func (s skipDirs) has(path string) bool {
 	abs, err := filepath.Abs(path)
 	return err == nil && s[abs]
 }
+
+// exclude keeps *_test.rego files, hidden files and directories, and the
+// skipped directories out of the served policy, as fingerprint does. Hidden
+// directories matter: a Kubernetes ConfigMap volume holds each file three
+// times (..data/, the timestamped ..2024_x/ and a symlink), and .git may hold
+// anything.
+func (s skipDirs) exclude(path string, info fs.FileInfo, depth int) bool {
+	if info.IsDir() && s.has(path) {
+		return true
+	}
+	name := info.Name()
+	if strings.HasPrefix(name, ".") {
+		return depth > 0 || !info.IsDir()
+	}
+	return !info.IsDir() && strings.HasSuffix(name, "_test.rego")
+}
