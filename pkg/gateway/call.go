@@ -22,7 +22,8 @@ type call struct {
 	log       *zap.Logger
 	start     time.Time
 	route     kafkarest.Route
-	principal identity.Principal
+	caller    identity.Caller
+	principal identity.Principal // caller.Principal: owns consumer instances
 	cluster   Cluster
 	decisions []string // decision ids, for the response header
 }
@@ -47,9 +48,10 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 	if route.Public {
 		return h(c, ctx)
 	}
-	if c.principal, err = c.g.opts.Auth.Authenticate(c.req.Headers["authorization"]); err != nil {
+	if c.caller, err = c.g.opts.Auth.Authenticate(c.req.Credentials); err != nil {
 		return c.fail(err), nil
 	}
+	c.principal = c.caller.Principal
 	switch {
 	case route.ClusterID != "":
 		if c.cluster = c.g.clusterByID(route.ClusterID); c.cluster == nil {
@@ -88,9 +90,6 @@ func (c *call) deny(d policy.Decision) *Response {
 		msg += ": " + d.Reason
 	}
 	e := apierr.New(status, status*100+1, "%s", msg)
-	if status == http.StatusUnauthorized {
-		e = e.WithHeader("www-authenticate", `Basic realm="topicgate"`)
-	}
 	for k, v := range d.Headers {
 		e = e.WithHeader(k, v)
 	}
@@ -116,6 +115,10 @@ func (c *call) fail(err error) *Response {
 		if _, reserved := resp.Headers[k]; !reserved { // content-type and ids stay ours
 			resp.Headers[k] = v
 		}
+	}
+	if _, set := resp.Headers["www-authenticate"]; e.Status == http.StatusUnauthorized && !set {
+		// Every 401 names the schemes a caller may authenticate with.
+		resp.Headers["www-authenticate"] = c.g.opts.Auth.Challenge()
 	}
 	if e.RetryAfter > 0 {
 		resp.Headers["retry-after"] = strconv.Itoa(int((e.RetryAfter + time.Second - 1) / time.Second))
