@@ -39,6 +39,10 @@ var topics = []stack.TopicSpec{
 	{Name: "failing", Partitions: 1},
 	{Name: "reload", Partitions: 1},
 	{Name: "mixed", Partitions: 1},
+	{Name: "identity-jwt", Partitions: 1},
+	{Name: "identity-mtls", Partitions: 1},
+	{Name: "identity-both", Partitions: 1},
+	{Name: "identity-whoami", Partitions: 1},
 }
 
 func TestMain(m *testing.M) {
