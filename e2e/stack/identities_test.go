@@ -1,12 +1,17 @@
 package stack
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/topicgate/topicgate/pkg/cli"
 )
 
 // The shipped envoy.yaml, rendered with the stack's ports and credentials,
@@ -36,6 +41,68 @@ func TestShippedEnvoyConfigValidates(t *testing.T) {
 	out, err := exec.Command(paths.Envoy, "--mode", "validate", "-c", cfg, "-l", "warn").CombinedOutput()
 	if err != nil {
 		t.Fatalf("envoy --mode validate: %v\n%s", err, out)
+	}
+}
+
+// docker-compose.yaml renders the template with the demo credentials of
+// examples/demo/identity: Envoy accepts the result, and the certificates
+// chain to the demo CA for a good while yet.
+func TestDemoCredentials(t *testing.T) {
+	wd, _ := os.Getwd()
+	root, err := Root(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := Install(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "examples", "demo", "identity")
+	tmpl, err := os.ReadFile(filepath.Join(root, "envoy", "envoy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := make([]string, 3)
+	for i := range ports {
+		p, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = strconv.Itoa(p)
+	}
+	out, err := cli.RenderTemplate(string(tmpl), map[string]string{
+		"LISTEN_PORT": ports[0], "TLS_LISTEN_PORT": ports[1], "ADMIN_PORT": ports[2],
+		"TLS_CERT_FILE": filepath.Join(dir, "server.pem"), "TLS_KEY_FILE": filepath.Join(dir, "server-key.pem"),
+		"TLS_CLIENT_CA_FILE": filepath.Join(dir, "ca.pem"), "JWKS_FILE": filepath.Join(dir, "jwks.json"),
+	}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "envoy.yaml")
+	if err := os.WriteFile(cfg, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(paths.Envoy, "--mode", "validate", "-c", cfg, "-l", "warn").CombinedOutput(); err != nil {
+		t.Fatalf("envoy --mode validate: %v\n%s", err, out)
+	}
+	caPEM, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("ca.pem holds no certificate")
+	}
+	for name, usage := range map[string]x509.ExtKeyUsage{"server": x509.ExtKeyUsageServerAuth, "client": x509.ExtKeyUsageClientAuth} {
+		pair, err := tls.LoadX509KeyPair(filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c := pair.Leaf
+		opts := x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{usage}, CurrentTime: time.Now().AddDate(1, 0, 0)}
+		if _, err := c.Verify(opts); err != nil {
+			t.Errorf("%s.pem does not verify against ca.pem a year from now (regenerate with generate.sh): %v", name, err)
+		}
 	}
 }
 
