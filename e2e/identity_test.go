@@ -330,3 +330,48 @@ func TestIdentityJWTAndMTLS(t *testing.T) {
 	wantRecords(t, "identity-both", "by both")
 	wantRecords(t, "identity-whoami")
 }
+
+// demoReadmeIdentity follows the README's section on identities against
+// the demo stack: the token make run prints (group demo) and the generated
+// client certificate produce to orders, as the demo policy allows; the
+// certificate may not read it.
+func demoReadmeIdentity(t *testing.T, demo *stack.Stack, cid string) {
+	t.Helper()
+	tok, err := demo.Identities.Issuer.Token(map[string]any{"sub": "demo-user", "groups": []string{"demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsClient := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: demo.Identities.PKI.Pool(), Certificates: []tls.Certificate{demo.Identities.Client.TLS},
+	}}}
+	defer tlsClient.CloseIdleConnections()
+	send := func(hc *http.Client, method, url, auth, body string) reply {
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	}
+	records := "/kafka/v3/clusters/" + cid + "/topics/orders/records"
+	if r := send(client, "POST", demo.URL+records, bearer(tok), record("sent with a JWT")); r.Status != 200 {
+		t.Errorf("README produce with a JWT: %d %s", r.Status, r.Body)
+	}
+	if r := send(tlsClient, "POST", demo.TLSURL+records, "", record("sent with a client certificate")); r.Status != 200 {
+		t.Errorf("README produce with the client certificate: %d %s", r.Status, r.Body)
+	}
+	if r := send(tlsClient, "GET", demo.TLSURL+"/kafka/v3/clusters/"+cid+"/topics/orders/partitions/0/records?offset=earliest", "", ""); r.Status != 403 {
+		t.Errorf("the client certificate reading orders: %d %s, want 403", r.Status, r.Body)
+	}
+}
