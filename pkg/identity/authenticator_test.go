@@ -53,8 +53,9 @@ func TestAuthenticator(t *testing.T) {
 			want: Caller{Principal: Anonymous},
 		},
 		{name: "JWTs off: claims are ignored", jwt: JWT{PayloadKey: "jwt_payload"}, creds: Credentials{JWT: verified(alice)}, want: Caller{Principal: Anonymous}},
-		{name: "JWTs off: a Bearer token is an unsupported scheme", jwt: JWT{PayloadKey: "jwt_payload"}, creds: Credentials{Authorization: "Bearer x", JWT: verified(alice)}, cause: `unsupported authorization scheme "Bearer"`},
-		{name: "another scheme", creds: Credentials{Authorization: "Digest username=x"}, cause: `unsupported authorization scheme "Digest"`},
+		{name: "JWTs off: a Bearer token is an unsupported scheme", jwt: JWT{PayloadKey: "jwt_payload"}, creds: Credentials{Authorization: "Bearer x", JWT: verified(alice)}, cause: "unsupported authorization scheme"},
+		{name: "another scheme", creds: Credentials{Authorization: "Digest username=x"}, cause: "unsupported authorization scheme"},
+		{name: "a bare secret is not logged", creds: Credentials{Authorization: "s3cret-token"}, cause: "unsupported authorization scheme"},
 		{name: "no sub", creds: Credentials{JWT: verified(map[string]any{"iss": "x"})}, cause: `no "sub" claim that is a non-empty string`},
 		{name: "an empty sub", creds: Credentials{JWT: verified(map[string]any{"sub": ""})}, cause: `no "sub" claim`},
 		{name: "a number for sub", creds: Credentials{JWT: verified(map[string]any{"sub": 7.0})}, cause: `no "sub" claim`},
@@ -207,6 +208,21 @@ func BenchmarkAuthenticateJWTAndMTLS(b *testing.B) {
 	for b.Loop() {
 		if _, err := a.Authenticate(creds); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Whatever the client put in the header, the refusal's cause (which goes
+// to the log) does not repeat it.
+func TestAuthenticator_CauseHidesTheHeader(t *testing.T) {
+	a := NewAuthenticator(loadKeys(t, map[string]string{"demo": "s3cret"}), jwtOn)
+	for _, h := range []string{"s3cret-token", "Token s3cret-token", "Basic " + strings.Repeat("s3cret", 3), basic("demo", "s3cret-guess")} {
+		_, err := a.Authenticate(Credentials{Authorization: h})
+		if err == nil {
+			t.Fatalf("%q authenticated", h)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("the cause of refusing %q shows the secret: %v", h, err)
 		}
 	}
 }
