@@ -23,7 +23,7 @@ func TestAuthentication(t *testing.T) {
 		{"anonymous may not produce", "", "", "", "POST", v3("/topics/forbidden/records"), 401, 40101},
 		{"wrong secret", "writer", "nope", "", "GET", v3("/topics"), 401, 40101},
 		{"unknown key", "nobody", "x", "", "GET", v3("/topics"), 401, 40101},
-		{"not basic", "", "", "Bearer abc", "GET", v3("/topics"), 401, 40101},
+		{"not basic", "", "", "Digest username=writer", "GET", v3("/topics"), 401, 40101},
 		{"basic without colon", "", "", "Basic d3JpdGVy", "GET", v3("/topics"), 401, 40101},
 		{"basic not base64", "", "", "Basic ***", "GET", v3("/topics"), 401, 40101},
 		{"reader may describe", "reader", "reader-secret", "", "GET", v3("/topics/orders"), 200, 0},

@@ -81,6 +81,7 @@ func TestDemoStackReadme(t *testing.T) {
 	}
 
 	demoReadmeBridge(t, callH, cid)
+	demoReadmeIdentity(t, demo, cid)
 
 	// SIGTERM: topicgate drains and exits 0.
 	start := time.Now()

@@ -44,6 +44,10 @@ var topics = []stack.TopicSpec{
 	{Name: "ops-decisions", Partitions: 1},
 	{Name: "ops-shadow", Partitions: 1},
 	{Name: "ops-shadow-reload", Partitions: 1},
+	{Name: "identity-jwt", Partitions: 1},
+	{Name: "identity-mtls", Partitions: 1},
+	{Name: "identity-both", Partitions: 1},
+	{Name: "identity-whoami", Partitions: 1},
 }
 
 func TestMain(m *testing.M) {

@@ -28,6 +28,7 @@ type Options struct {
 	KafkaPort, ControllerPort  int
 	GRPCPort, AdminPort        int
 	ListenPort, EnvoyAdminPort int
+	TLSListenPort              int // Envoy's mTLS listener
 	PolicyDir, APIKeysFile     string
 	MaxBodyBytes               int
 	Topics                     []TopicSpec
@@ -41,15 +42,18 @@ type Stack struct {
 	Opts      Options
 	Bootstrap string // Kafka bootstrap servers
 	URL       string // Envoy's listener: where clients call
+	TLSURL    string // Envoy's mTLS listener (https, client certificate required)
 	AdminURL  string // topicgate's admin listener
 	EnvoyURL  string // Envoy's admin interface
 	ClusterID string
+	// Identities are the stack's certificates and JWT issuer.
+	Identities *Identities
 
 	kafka, topicgate, envoy *proc
 }
 
 func (o *Options) defaults() error {
-	ports := []*int{&o.KafkaPort, &o.ControllerPort, &o.GRPCPort, &o.AdminPort, &o.ListenPort, &o.EnvoyAdminPort}
+	ports := []*int{&o.KafkaPort, &o.ControllerPort, &o.GRPCPort, &o.AdminPort, &o.ListenPort, &o.EnvoyAdminPort, &o.TLSListenPort}
 	for _, p := range ports {
 		if *p != 0 {
 			if err := portFree(*p); err != nil {
@@ -93,6 +97,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		Opts:      o,
 		Bootstrap: fmt.Sprintf("127.0.0.1:%d", o.KafkaPort),
 		URL:       fmt.Sprintf("http://127.0.0.1:%d", o.ListenPort),
+		TLSURL:    fmt.Sprintf("https://127.0.0.1:%d", o.TLSListenPort),
 		AdminURL:  fmt.Sprintf("http://127.0.0.1:%d", o.AdminPort),
 		EnvoyURL:  fmt.Sprintf("http://127.0.0.1:%d", o.EnvoyAdminPort),
 	}
@@ -130,6 +135,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
+	if s.Identities, err = newIdentities(o.Dir); err != nil {
+		return nil, fmt.Errorf("generating certificates and the JWT issuer: %w", err)
+	}
 	envoyCfg, err := s.renderEnvoy()
 	if err != nil {
 		return nil, err
@@ -144,9 +152,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	return s, nil
 }
 
-// renderEnvoy renders the shipped envoy/envoy.yaml with this stack's ports.
+// renderEnvoy renders the shipped envoy/envoy.yaml with this stack's ports
+// and credentials.
 func (s *Stack) renderEnvoy() (string, error) {
-	o := s.Opts
+	o, f := s.Opts, s.Identities.Files
 	tmpl, err := os.ReadFile(filepath.Join(o.Root, "envoy", "envoy.yaml"))
 	if err != nil {
 		return "", err
@@ -159,7 +168,14 @@ func (s *Stack) renderEnvoy() (string, error) {
 		"TOPICGATE_PORT":    strconv.Itoa(o.GRPCPort),
 		"MAX_BODY_BYTES":    strconv.Itoa(o.MaxBodyBytes),
 		// Envoy must outwait topicgate's own produce timeout.
-		"MESSAGE_TIMEOUT": (o.ProduceTimeout + 5*time.Second).String(),
+		"MESSAGE_TIMEOUT":    (o.ProduceTimeout + 5*time.Second).String(),
+		"TLS_LISTEN_PORT":    strconv.Itoa(o.TLSListenPort),
+		"TLS_CERT_FILE":      f.ServerCert,
+		"TLS_KEY_FILE":       f.ServerKey,
+		"TLS_CLIENT_CA_FILE": f.CA,
+		"JWT_ISSUER":         JWTIssuer,
+		"JWT_AUDIENCE":       JWTAudience,
+		"JWKS_FILE":          f.JWKS,
 	}, func(string) string { return "" })
 	if err != nil {
 		return "", err

@@ -146,13 +146,14 @@ func TestAPIKeyHash(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LoadAPIKeys of the pasted output: %v\n%s", err, file.String())
 			}
-			basic := func(secret string) string {
-				return "Basic " + base64.StdEncoding.EncodeToString([]byte("demo:"+secret))
+			auth := identity.NewAuthenticator(keys, identity.JWT{})
+			basic := func(secret string) identity.Credentials {
+				return identity.Credentials{Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte("demo:"+secret))}
 			}
-			if p, err := keys.Authenticate(basic(tt.secret)); err != nil || p.ID != "demo" {
-				t.Errorf("Authenticate(demo:%s) = %+v, %v; want demo", tt.secret, p, err)
+			if c, err := auth.Authenticate(basic(tt.secret)); err != nil || c.Principal.ID != "demo" {
+				t.Errorf("Authenticate(demo:%s) = %+v, %v; want demo", tt.secret, c, err)
 			}
-			if _, err := keys.Authenticate(basic(tt.secret + "x")); err == nil {
+			if _, err := auth.Authenticate(basic(tt.secret + "x")); err == nil {
 				t.Errorf("a wrong secret authenticates")
 			}
 		})

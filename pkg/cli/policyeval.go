@@ -97,7 +97,8 @@ func policyEval(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return fail(err)
 		}
-		auth, who = k, "from the credentials, verified against "+*keys
+		// Basic credentials only: eval has no token Envoy verified.
+		auth, who = identity.NewAuthenticator(k, identity.JWT{}), "from the credentials, verified against "+*keys
 	default:
 		auth, who = unverifiedBasic{}, "from the credentials; the secret is NOT verified (no -api-keys)"
 	}
@@ -201,30 +202,42 @@ func printStep(out io.Writer, n int, s gateway.Step, ex explained, mode explainM
 	}
 }
 
+// basicChallenge is the WWW-Authenticate of eval's 401s: it reads Basic
+// credentials only.
+const basicChallenge = `Basic realm="topicgate"`
+
 // fixedPrincipal is a principal eval was given: it ignores credentials.
 type fixedPrincipal identity.Principal
 
-func (p fixedPrincipal) Authenticate(string) (identity.Principal, error) {
-	return identity.Principal(p), nil
+func (p fixedPrincipal) Authenticate(identity.Credentials) (identity.Caller, error) {
+	c := identity.Caller{Principal: identity.Principal(p)}
+	if p.Type != identity.TypeAnonymous {
+		c.Sources = []string{p.Type}
+	}
+	return c, nil
 }
+
+func (fixedPrincipal) Challenge() string { return basicChallenge }
 
 // unverifiedBasic takes the key id of Basic credentials without checking
 // the secret; no credentials are anonymous, as for topicgate.
 type unverifiedBasic struct{}
 
-func (unverifiedBasic) Authenticate(authorization string) (identity.Principal, error) {
-	if authorization == "" {
-		return identity.Anonymous, nil
+func (unverifiedBasic) Authenticate(c identity.Credentials) (identity.Caller, error) {
+	if c.Authorization == "" {
+		return identity.Caller{Principal: identity.Anonymous}, nil
 	}
-	scheme, cred, _ := strings.Cut(authorization, " ")
+	scheme, cred, _ := strings.Cut(c.Authorization, " ")
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
 	id, _, ok := strings.Cut(string(raw), ":")
 	if !strings.EqualFold(scheme, "basic") || err != nil || !ok || id == "" {
 		// What topicgate answers to credentials it cannot read.
-		return identity.Principal{}, identity.ErrBadCredentials
+		return identity.Caller{}, identity.ErrBadCredentials
 	}
-	return identity.Principal{Type: identity.TypeAPIKey, ID: id}, nil
+	return fixedPrincipal{Type: identity.TypeAPIKey, ID: id}.Authenticate(c)
 }
+
+func (unverifiedBasic) Challenge() string { return basicChallenge }
 
 // newEvaluator prepares the directory as topicgate serves it, with print()
 // kept so that its output can be shown.

@@ -278,5 +278,6 @@ func (r *evalRequest) gatewayRequest(id string) *gateway.Request {
 	return &gateway.Request{
 		ID: h["x-request-id"], Method: r.method, Path: r.path, Scheme: r.scheme, Authority: authority,
 		Headers: h, Source: r.source, EndOfStream: len(r.body) == 0,
+		Credentials: identity.Credentials{Authorization: h["authorization"]},
 	}
 }

@@ -82,6 +82,23 @@ func (p Policy) Schemas() string {
 // Identity configures how callers authenticate.
 type Identity struct {
 	APIKeysFile string `yaml:"api_keys_file"`
+	JWT         JWT    `yaml:"jwt"`
+}
+
+// JWT configures the identity taken from JWT claims that Envoy's jwt_authn
+// filter verified and forwarded as dynamic metadata. topicgate never reads
+// a token itself.
+type JWT struct {
+	// Enabled trusts verified claims; off, a Bearer token is refused.
+	Enabled bool `yaml:"enabled"`
+	// PayloadKey is the provider's payload_in_metadata in envoy.yaml.
+	PayloadKey string `yaml:"payload_key"`
+	// IDClaim is the claim holding the principal's id.
+	IDClaim string `yaml:"id_claim"`
+	// GroupsClaim is the claim holding the caller's groups ("" for none).
+	GroupsClaim string `yaml:"groups_claim"`
+	// MaxClaimsBytes bounds the claims' JSON size; larger claims are refused.
+	MaxClaimsBytes int `yaml:"max_claims_bytes"`
 }
 
 // Limits bound requests.
@@ -146,6 +163,9 @@ func Default() *Config {
 			Shadow:         Shadow{QueueSize: 1000, Workers: 1},
 			SchemaDir:      "schemas",
 		},
+		Identity: Identity{JWT: JWT{
+			Enabled: true, PayloadKey: "jwt_payload", IDClaim: "sub", GroupsClaim: "groups", MaxClaimsBytes: 16 << 10,
+		}},
 		Limits: Limits{MaxBodyBytes: 1 << 20, MaxRecords: 1000, AnswerTimeout: Duration(14 * time.Second), QuotaBuckets: 100_000},
 		Kafka: Kafka{
 			ProduceTimeout: Duration(10 * time.Second),

@@ -83,6 +83,7 @@ var settings = []setting{
 	{"policy-dir", "directory of Rego policies", str(func(c *Config) *string { return &c.Policy.Dir })},
 	{"policy-reload-interval", "how often to check the policy directory for changes (0 disables)", duration(func(c *Config) *Duration { return &c.Policy.ReloadInterval })},
 	{"api-keys", "API keys file (ids and hashed secrets)", str(func(c *Config) *string { return &c.Identity.APIKeysFile })},
+	{"jwt", "trust the JWT claims Envoy's jwt_authn verified (true or false)", boolean(func(c *Config) *bool { return &c.Identity.JWT.Enabled })},
 	{"bootstrap-servers", "Kafka bootstrap servers of the first cluster (creates a cluster named default if none is configured)", setBootstrap},
 	{"max-body-bytes", "largest produce body accepted; keep equal to Envoy's buffer limit", integer(func(c *Config) *int { return &c.Limits.MaxBodyBytes })},
 	{"produce-timeout", "how long a produce waits for Kafka's acknowledgement", duration(func(c *Config) *Duration { return &c.Kafka.ProduceTimeout })},

@@ -91,6 +91,12 @@ policy:
   schema_dir: /etc/topicgate/schemas
 identity:
   api_keys_file: `+keys+`
+  jwt:
+    enabled: true
+    payload_key: my_payload
+    id_claim: email
+    groups_claim: roles
+    max_claims_bytes: 4096
 limits:
   max_body_bytes: 2048
   max_records: 5
@@ -134,7 +140,7 @@ decision_log:
 		Log:    Log{Level: "debug", Format: "console"},
 		Policy: Policy{Dir: policyDir, Query: "data.custom.decision", Timeout: Duration(250 * time.Millisecond), ReloadInterval: 0,
 			Shadow: Shadow{Dir: shadowDir, Topics: []string{"orders", "sandbox.*"}, QueueSize: 50, Workers: 2}, SchemaDir: "/etc/topicgate/schemas"},
-		Identity: Identity{APIKeysFile: keys},
+		Identity: Identity{APIKeysFile: keys, JWT: JWT{Enabled: true, PayloadKey: "my_payload", IDClaim: "email", GroupsClaim: "roles", MaxClaimsBytes: 4096}},
 		Limits:   Limits{MaxBodyBytes: 2048, MaxRecords: 5, AnswerTimeout: Duration(12 * time.Second), QuotaBuckets: 500},
 		Kafka: Kafka{
 			ProduceTimeout: Duration(3 * time.Second), RequestTimeout: Duration(1500 * time.Millisecond), MetadataTTL: Duration(time.Minute),
@@ -308,6 +314,9 @@ func TestLoad_ExampleStatesTheDefaults(t *testing.T) {
 	if diff := cmp.Diff(want.Policy.Shadow, got.Policy.Shadow, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("policy.shadow differs from the defaults (-default +example):\n%s", diff)
 	}
+	if diff := cmp.Diff(want.Identity.JWT, got.Identity.JWT); diff != "" {
+		t.Errorf("identity.jwt differs from the defaults (-default +example):\n%s", diff)
+	}
 }
 
 // A guard needs neither a cluster nor -bootstrap-servers.
@@ -323,5 +332,32 @@ func TestLoad_GuardModeNeedsNoKafka(t *testing.T) {
 	_, err = Load([]string{"-mode", "guard", "-policy-dir", dir, "-bootstrap-servers", "k:9092"}, env{}.get, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "kafka.clusters: mode guard calls no Kafka") {
 		t.Errorf("guard with a cluster: %v, want the kafka.clusters error", err)
+	}
+}
+
+// JWTs are on by default, as the shipped envoy.yaml verifies them; the flag
+// and the variable turn them off.
+func TestLoad_JWTSwitch(t *testing.T) {
+	required := []string{"-policy-dir", t.TempDir(), "-bootstrap-servers", "k:9092"}
+	tests := []struct {
+		name string
+		args []string
+		env  env
+		want bool
+	}{
+		{name: "default", args: required, env: env{}, want: true},
+		{name: "flag", args: append([]string{"-jwt=false"}, required...), env: env{}, want: false},
+		{name: "variable", args: required, env: env{"TOPICGATE_JWT": "false"}, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.args, tt.env.get, io.Discard)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if c.Identity.JWT.Enabled != tt.want {
+				t.Errorf("identity.jwt.enabled = %v, want %v", c.Identity.JWT.Enabled, tt.want)
+			}
+		})
 	}
 }

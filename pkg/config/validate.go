@@ -57,6 +57,17 @@ func (c *Config) Validate() error {
 			add("identity.api_keys_file: %v", err)
 		}
 	}
+	if j := c.Identity.JWT; j.Enabled {
+		if j.PayloadKey == "" {
+			add("identity.jwt.payload_key: required when identity.jwt.enabled (the jwt_authn provider's payload_in_metadata)")
+		}
+		if j.IDClaim == "" {
+			add("identity.jwt.id_claim: required when identity.jwt.enabled")
+		}
+		if j.MaxClaimsBytes < 256 || j.MaxClaimsBytes > 1<<20 {
+			add("identity.jwt.max_claims_bytes: must be from 256 to %d, got %d", 1<<20, j.MaxClaimsBytes)
+		}
+	}
 
 	if c.Limits.MaxBodyBytes <= 0 || c.Limits.MaxBodyBytes > 64<<20 {
 		add("limits.max_body_bytes: must be from 1 to %d, got %d", 64<<20, c.Limits.MaxBodyBytes)

@@ -63,6 +63,18 @@ func TestValidate(t *testing.T) {
 			want: []string{"policy.reload_interval: must not be negative"}},
 		{name: "missing API keys file", mutate: func(t *testing.T, c *Config) { c.Identity.APIKeysFile = filepath.Join(t.TempDir(), "keys.yaml") },
 			want: []string{"identity.api_keys_file: stat "}},
+		{name: "JWT settings unchecked while JWTs are off", mutate: func(_ *testing.T, c *Config) {
+			c.Identity.JWT = JWT{Enabled: false}
+		}},
+		{name: "JWT settings missing", mutate: func(_ *testing.T, c *Config) {
+			c.Identity.JWT = JWT{Enabled: true}
+		}, want: []string{
+			"identity.jwt.payload_key: required when identity.jwt.enabled",
+			"identity.jwt.id_claim: required when identity.jwt.enabled",
+			"identity.jwt.max_claims_bytes: must be from 256 to 1048576, got 0",
+		}},
+		{name: "JWT claims bound too large", mutate: func(_ *testing.T, c *Config) { c.Identity.JWT.MaxClaimsBytes = 2 << 20 },
+			want: []string{"identity.jwt.max_claims_bytes: must be from 256 to 1048576, got 2097152"}},
 		{name: "answer timeout not above the produce timeout", mutate: func(_ *testing.T, c *Config) { c.Kafka.ProduceTimeout = Duration(13 * time.Second) },
 			want: []string{"limits.answer_timeout: 14s must exceed kafka.produce_timeout + 1s (14s)"}},
 		{name: "answer timeout not above the long poll", mutate: func(_ *testing.T, c *Config) { c.Reads.MaxWait = Duration(13 * time.Second) },

@@ -1,7 +1,10 @@
 package extauthz
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"net"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/topicgate/topicgate/pkg/gateway"
+	"github.com/topicgate/topicgate/pkg/identity"
 )
 
 // partialBodyHeader is set by Envoy when it sent the request body: "true"
@@ -45,12 +49,45 @@ func toRequest(attrs *authv3.AttributeContext, newID func() string) (*gateway.Re
 	if req.ID == "" {
 		req.ID = newID()
 	}
-	// Identity beyond the Authorization header joins here, as in
-	// pkg/extproc: jwt_authn's verified claims in
-	// attrs.GetMetadataContext().GetFilterMetadata()["envoy.filters.http.jwt_authn"]
-	// (with metadata_context_namespaces on the filter), and the mTLS peer in
-	// attrs.GetSource().GetPrincipal() and GetCertificate().
+	req.Credentials = identity.Credentials{Authorization: hs["authorization"], Peer: peer(attrs.GetSource())}
+	// Only Envoy's filters write dynamic metadata (forwarded with the
+	// filter's metadata_context_namespaces), so these claims are the ones
+	// jwt_authn verified; a client cannot forge them with headers.
+	if ns := attrs.GetMetadataContext().GetFilterMetadata()[jwtNamespace]; ns != nil {
+		req.Credentials.JWT = ns.AsMap()
+	}
 	return req, body
+}
+
+// jwtNamespace is where Envoy's jwt_authn filter writes verified claims.
+const jwtNamespace = "envoy.filters.http.jwt_authn"
+
+// peer is the verified client certificate's identity: read from the
+// certificate Envoy sends with include_peer_certificate (URL-encoded PEM),
+// else from the principal Envoy names (its URI SAN, else its subject).
+func peer(src *authv3.AttributeContext_Peer) identity.Peer {
+	if pemText, err := url.QueryUnescape(src.GetCertificate()); err == nil && pemText != "" {
+		if block, _ := pem.Decode([]byte(pemText)); block != nil {
+			if cert, err := x509.ParseCertificate(block.Bytes); err == nil {
+				p := identity.Peer{Subject: cert.Subject.String()}
+				if len(cert.URIs) > 0 {
+					p.URISAN = cert.URIs[0].String()
+				}
+				if len(cert.DNSNames) > 0 {
+					p.DNSSAN = cert.DNSNames[0]
+				}
+				return p
+			}
+		}
+	}
+	switch principal := src.GetPrincipal(); {
+	case principal == "":
+		return identity.Peer{}
+	case strings.Contains(principal, "://"):
+		return identity.Peer{URISAN: principal}
+	default:
+		return identity.Peer{Subject: principal}
+	}
 }
 
 // headers flattens the request headers, names lower-case; repeated names

@@ -2,7 +2,16 @@ package extauthz
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net/url"
 	"testing"
+	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
@@ -12,8 +21,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/topicgate/topicgate/pkg/gateway"
+	"github.com/topicgate/topicgate/pkg/identity"
 )
 
 // fakeGateway records what it was asked and answers verdict.
@@ -58,6 +69,7 @@ func TestCheck_TranslatesTheRequest(t *testing.T) {
 				Headers:     map[string]string{":path": "/topics/orders?x=1", "authorization": "Basic eDp5", "x-request-id": "rid-1"},
 				Source:      "10.1.2.3:4567",
 				EndOfStream: true,
+				Credentials: identity.Credentials{Authorization: "Basic eDp5"},
 			},
 		},
 		{
@@ -226,5 +238,73 @@ func TestCheck_FailsClosed(t *testing.T) {
 	resp, err := s.Check(ctx, check(&authv3.AttributeContext_HttpRequest{Method: "GET", Path: "/topics"}))
 	if status.Code(err) != codes.Canceled || resp != nil {
 		t.Errorf("a check Envoy gave up on: %v, %v", resp, err)
+	}
+}
+
+// The identities Envoy verified reach the gateway as in ext_proc: the
+// claims jwt_authn wrote to its metadata namespace, and the client
+// certificate Envoy sends (include_peer_certificate), else the principal it
+// names.
+func TestCheck_Identity(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spiffe, _ := url.Parse("spiffe://cluster.local/ns/shop/sa/orders-writer")
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "orders-writer", Organization: []string{"shop"}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		URIs: []*url.URL{spiffe}, DNSNames: []string{"writer.shop.svc"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := url.QueryEscape(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	claims, err := structpb.NewStruct(map[string]any{"jwt_payload": map[string]any{"sub": "alice", "groups": []any{"ops"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit func(*authv3.CheckRequest)
+		want identity.Credentials
+	}{
+		{
+			name: "certificate and claims",
+			edit: func(r *authv3.CheckRequest) {
+				r.Attributes.Source.Certificate = certPEM
+				r.Attributes.Source.Principal = "ignored when the certificate is there"
+				r.Attributes.MetadataContext = &corev3.Metadata{FilterMetadata: map[string]*structpb.Struct{"envoy.filters.http.jwt_authn": claims}}
+			},
+			want: identity.Credentials{
+				JWT:  map[string]any{"jwt_payload": map[string]any{"sub": "alice", "groups": []any{"ops"}}},
+				Peer: identity.Peer{URISAN: spiffe.String(), DNSSAN: "writer.shop.svc", Subject: "CN=orders-writer,O=shop"},
+			},
+		},
+		{
+			name: "a SPIFFE principal without the certificate",
+			edit: func(r *authv3.CheckRequest) { r.Attributes.Source.Principal = spiffe.String() },
+			want: identity.Credentials{Peer: identity.Peer{URISAN: spiffe.String()}},
+		},
+		{
+			name: "a subject principal",
+			edit: func(r *authv3.CheckRequest) { r.Attributes.Source.Principal = "CN=orders-writer,O=shop" },
+			want: identity.Credentials{Peer: identity.Peer{Subject: "CN=orders-writer,O=shop"}},
+		},
+		{name: "neither", edit: func(*authv3.CheckRequest) {}, want: identity.Credentials{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := check(&authv3.AttributeContext_HttpRequest{Method: "GET", Path: "/topics"})
+			tt.edit(r)
+			f := &fakeGateway{}
+			if _, err := NewServer(f, nil, newID).Check(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, f.req.Credentials); diff != "" {
+				t.Errorf("credentials (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

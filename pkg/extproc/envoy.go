@@ -7,13 +7,26 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/topicgate/topicgate/pkg/gateway"
+	"github.com/topicgate/topicgate/pkg/identity"
 )
 
 // attributesKey is where Envoy puts the request_attributes it was asked to send.
 const attributesKey = "envoy.filters.http.ext_proc"
+
+// jwtNamespace is the dynamic metadata namespace where Envoy's jwt_authn
+// filter writes the claims it verified (each provider under its
+// payload_in_metadata key). The filter's metadata_options must forward it.
+const jwtNamespace = "envoy.filters.http.jwt_authn"
+
+// The request_attributes that name the client certificate Envoy validated.
+// They are absent on connections without one.
+const (
+	attrURISAN  = "connection.uri_san_peer_certificate"
+	attrDNSSAN  = "connection.dns_san_peer_certificate"
+	attrSubject = "connection.subject_peer_certificate"
+)
 
 // headerMap flattens Envoy's header map. Values come in raw_value (current
 // Envoy) or value (old Envoy); repeated names are joined with ",".
@@ -35,8 +48,10 @@ func headerMap(hm *corev3.HeaderMap) map[string]string {
 }
 
 // toRequest builds the gateway's view of the request from Envoy's headers
-// message and the attributes that came with it.
-func toRequest(h *extprocv3.HttpHeaders, attrs map[string]*structpb.Struct, newID func() string) *gateway.Request {
+// message and the attributes and dynamic metadata that came with it.
+func toRequest(msg *extprocv3.ProcessingRequest, newID func() string) *gateway.Request {
+	h := msg.GetRequestHeaders()
+	attrs := msg.GetAttributes()[attributesKey]
 	hs := headerMap(h.GetHeaders())
 	req := &gateway.Request{
 		ID:          hs["x-request-id"],
@@ -50,8 +65,20 @@ func toRequest(h *extprocv3.HttpHeaders, attrs map[string]*structpb.Struct, newI
 	if req.ID == "" {
 		req.ID = newID()
 	}
-	if a := attrs[attributesKey]; a != nil {
-		req.Source = a.GetFields()["source.address"].GetStringValue()
+	fields := attrs.GetFields()
+	req.Source = fields["source.address"].GetStringValue()
+	req.Credentials = identity.Credentials{
+		Authorization: hs["authorization"],
+		Peer: identity.Peer{
+			URISAN:  fields[attrURISAN].GetStringValue(),
+			DNSSAN:  fields[attrDNSSAN].GetStringValue(),
+			Subject: fields[attrSubject].GetStringValue(),
+		},
+	}
+	// Only Envoy's filters write dynamic metadata, so these claims are the
+	// ones jwt_authn verified; a client cannot forge them with headers.
+	if ns := msg.GetMetadataContext().GetFilterMetadata()[jwtNamespace]; ns != nil {
+		req.Credentials.JWT = ns.AsMap()
 	}
 	return req
 }

@@ -144,7 +144,11 @@ func (c *memCluster) Send(_ context.Context, msgs []kafka.Message) (int, error) 
 
 type anonymous struct{}
 
-func (anonymous) Authenticate(string) (identity.Principal, error) { return identity.Anonymous, nil }
+func (anonymous) Authenticate(identity.Credentials) (identity.Caller, error) {
+	return identity.Caller{Principal: identity.Anonymous}, nil
+}
+
+func (anonymous) Challenge() string { return `Basic realm="topicgate"` }
 
 type allowAll struct{}
 

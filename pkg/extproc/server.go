@@ -69,7 +69,7 @@ func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error
 		var resp *extprocv3.ProcessingResponse
 		switch v := msg.GetRequest().(type) {
 		case *extprocv3.ProcessingRequest_RequestHeaders:
-			req := toRequest(v.RequestHeaders, msg.GetAttributes(), s.newID)
+			req := toRequest(msg, s.newID)
 			var r *gateway.Response
 			r, next = s.h.Headers(ctx, req)
 			if r != nil {

@@ -206,7 +206,7 @@ func TestAuthorize_Verdicts(t *testing.T) {
 		{name: "an unknown path is refused in v3's shape", method: "GET", path: "/kafka/v3/acls", status: 404, code: 404, message: "HTTP 404 Not Found"},
 		{name: "an unknown path is refused in the bridge's shape", method: "GET", path: "/healthy", status: 404, code: 404, message: "HTTP 404 Not Found"},
 		{name: "another method", method: "PUT", path: "/topics/orders", status: 405, code: 405},
-		{name: "bad credentials", method: "GET", path: "/v3/clusters/lkc-1/topics", edit: func(r *gateway.Request, _ *gateway.Body) { r.Headers["authorization"] = "Basic eDp5" },
+		{name: "bad credentials", method: "GET", path: "/v3/clusters/lkc-1/topics", edit: func(r *gateway.Request, _ *gateway.Body) { r.Credentials.Authorization = "Basic eDp5" },
 			status: 401, code: 40101, message: "Authentication failed"},
 		{name: "the request phase denies", method: "GET", path: "/v3/clusters/lkc-1/topics/orders", decide: deny("not yours"),
 			status: 403, code: 40301, message: "Request is not authorized: not yours", decisions: 1},

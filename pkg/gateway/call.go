@@ -22,7 +22,8 @@ type call struct {
 	log       *zap.Logger
 	start     time.Time
 	route     kafkarest.Route
-	principal identity.Principal
+	caller    identity.Caller
+	principal identity.Principal // caller.Principal: owns consumer instances
 	// addressed is the cluster the client addressed (the path's, or v2's
 	// default); cluster is the one the request acts on, which a decision
 	// may choose (target.go).
@@ -64,9 +65,10 @@ func (c *call) begin(ctx context.Context) (*Response, BodyFunc) {
 	if route.Public {
 		return c.handle(ctx, h)
 	}
-	if c.principal, err = c.g.opts.Auth.Authenticate(c.req.Headers["authorization"]); err != nil {
+	if c.caller, err = c.g.opts.Auth.Authenticate(c.req.Credentials); err != nil {
 		return c.fail(err), nil
 	}
+	c.principal = c.caller.Principal
 	switch {
 	case route.ClusterID != "":
 		if c.cluster = c.g.clusterByID(route.ClusterID); c.cluster == nil && !c.guard {
@@ -135,9 +137,6 @@ func (c *call) deny(d policy.Decision) *Response {
 		msg += ": " + d.Reason
 	}
 	e := apierr.New(status, status*100+1, "%s", msg)
-	if status == http.StatusUnauthorized {
-		e = e.WithHeader("www-authenticate", `Basic realm="topicgate"`)
-	}
 	for k, v := range c.decisionHeaders(&d) {
 		e = e.WithHeader(k, v)
 	}
@@ -163,6 +162,10 @@ func (c *call) fail(err error) *Response {
 		if !reservedHeaders[k] { // content-type and ids stay ours
 			resp.Headers[k] = v
 		}
+	}
+	if _, set := resp.Headers["www-authenticate"]; e.Status == http.StatusUnauthorized && !set {
+		// Every 401 names the schemes a caller may authenticate with.
+		resp.Headers["www-authenticate"] = c.g.opts.Auth.Challenge()
 	}
 	if e.RetryAfter > 0 {
 		resp.Headers["retry-after"] = strconv.Itoa(int((e.RetryAfter + time.Second - 1) / time.Second))

@@ -14,7 +14,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/gateway"
-	"github.com/topicgate/topicgate/pkg/identity"
 	"github.com/topicgate/topicgate/pkg/kafka"
 	"github.com/topicgate/topicgate/pkg/metrics"
 	"github.com/topicgate/topicgate/pkg/policy"
@@ -173,7 +172,7 @@ func TestRequestInput(t *testing.T) {
 			want: policy.Input{
 				Version: "v1", Phase: "request", Action: "list_topics", Operation: "DESCRIBE",
 				Resource: policy.Resource{Type: "CLUSTER", Name: "kafka-cluster"},
-				Cluster:  policy.Cluster{Name: "default", ID: "lkc-1"}, Principal: identity.Anonymous,
+				Cluster:  policy.Cluster{Name: "default", ID: "lkc-1"}, Principal: policy.Principal{Type: "anonymous", ID: "anonymous", Sources: []string{}, Groups: []string{}},
 				Request: policy.Request{ID: "req-1", Method: "GET", Path: "/kafka/v3/clusters/lkc-1/topics", API: "v3",
 					Query: map[string][]string{"include": {"all"}}, Headers: map[string]string{"user-agent": "curl/8"}, Source: "10.0.0.7:5000"},
 			},
@@ -185,7 +184,7 @@ func TestRequestInput(t *testing.T) {
 			want: policy.Input{
 				Version: "v1", Phase: "request", Action: "get_topic", Operation: "DESCRIBE",
 				Resource: policy.Resource{Type: "TOPIC", Name: "orders"}, Topic: "orders",
-				Cluster: policy.Cluster{Name: "default", ID: "lkc-1"}, Principal: identity.Principal{Type: "api_key", ID: "demo"},
+				Cluster: policy.Cluster{Name: "default", ID: "lkc-1"}, Principal: policy.Principal{Type: "api_key", ID: "demo", Sources: []string{"api_key"}, Groups: []string{}},
 				Request: policy.Request{ID: "req-1", Method: "GET", Path: "/v3/clusters/lkc-1/topics/orders", API: "v3",
 					Query: map[string][]string{}, Headers: map[string]string{}, Source: "10.0.0.7:5000"},
 			},
@@ -195,7 +194,7 @@ func TestRequestInput(t *testing.T) {
 			path: "/kafka/v3/clusters",
 			want: policy.Input{
 				Version: "v1", Phase: "request", Action: "list_clusters", Operation: "DESCRIBE",
-				Resource: policy.Resource{Type: "CLUSTER", Name: "kafka-cluster"}, Principal: identity.Anonymous,
+				Resource: policy.Resource{Type: "CLUSTER", Name: "kafka-cluster"}, Principal: policy.Principal{Type: "anonymous", ID: "anonymous", Sources: []string{}, Groups: []string{}},
 				Request: policy.Request{ID: "req-1", Method: "GET", Path: "/kafka/v3/clusters", API: "v3",
 					Query: map[string][]string{}, Headers: map[string]string{}, Source: "10.0.0.7:5000"},
 			},

@@ -156,15 +156,17 @@ func (c *fakeCluster) messages() []kafka.Message {
 // fakeAuth knows a few Authorization values; "" is anonymous.
 type fakeAuth map[string]identity.Principal
 
-func (a fakeAuth) Authenticate(authorization string) (identity.Principal, error) {
-	if authorization == "" {
-		return identity.Anonymous, nil
+func (a fakeAuth) Authenticate(c identity.Credentials) (identity.Caller, error) {
+	if c.Authorization == "" {
+		return identity.Caller{Principal: identity.Anonymous}, nil
 	}
-	if p, ok := a[authorization]; ok {
-		return p, nil
+	if p, ok := a[c.Authorization]; ok {
+		return identity.Caller{Principal: p, Sources: []string{p.Type}}, nil
 	}
-	return identity.Principal{}, identity.ErrBadCredentials
+	return identity.Caller{}, identity.ErrBadCredentials
 }
+
+func (a fakeAuth) Challenge() string { return `Basic realm="topicgate"` }
 
 // fakePolicy records every input and answers with decide (default: allow).
 type fakePolicy struct {
@@ -225,7 +227,8 @@ func get(path string, headers map[string]string) *gateway.Request {
 	for k, v := range headers {
 		h[k] = v
 	}
-	return &gateway.Request{ID: "req-1", Method: "GET", Path: path, Scheme: "https", Authority: "gw.example.com", Headers: h, Source: "10.0.0.7:5000", EndOfStream: true}
+	return &gateway.Request{ID: "req-1", Method: "GET", Path: path, Scheme: "https", Authority: "gw.example.com", Headers: h, Source: "10.0.0.7:5000", EndOfStream: true,
+		Credentials: identity.Credentials{Authorization: h["authorization"]}}
 }
 
 func post(path string, headers map[string]string) *gateway.Request {
@@ -235,6 +238,7 @@ func post(path string, headers map[string]string) *gateway.Request {
 	for k, v := range headers {
 		r.Headers[k] = v
 	}
+	r.Credentials.Authorization = r.Headers["authorization"]
 	return r
 }
 

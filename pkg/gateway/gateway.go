@@ -34,9 +34,11 @@ type Cluster interface {
 	senderCluster
 }
 
-// Authenticator turns an Authorization header into a principal.
+// Authenticator turns a request's credentials into its caller.
 type Authenticator interface {
-	Authenticate(authorization string) (identity.Principal, error)
+	Authenticate(identity.Credentials) (identity.Caller, error)
+	// Challenge is the WWW-Authenticate value of every 401.
+	Challenge() string
 }
 
 // Authorizer decides whether a request may proceed.
@@ -46,7 +48,7 @@ type Authorizer interface {
 
 var (
 	_ Cluster       = (*kafka.Client)(nil)
-	_ Authenticator = (*identity.APIKeys)(nil)
+	_ Authenticator = (*identity.Authenticator)(nil)
 	_ Authorizer    = (*policy.Engine)(nil)
 )
 
@@ -108,6 +110,10 @@ type Request struct {
 	Authority string
 	Headers   map[string]string // lower-case names
 	Source    string            // the client's address, when known
+	// Credentials are the Authorization header and the identities Envoy
+	// verified (JWT claims, the client certificate). The protocol adapter
+	// fills them; the policy never sees the header.
+	Credentials identity.Credentials
 	// EndOfStream is true when the request has no body.
 	EndOfStream bool
 }

@@ -31,7 +31,7 @@ func (c *call) input(phase string) *policy.Input {
 		Topic:     r.Topic,
 		Partition: r.Partition,
 		Group:     r.Group,
-		Principal: c.principal,
+		Principal: policy.NewPrincipal(c.caller),
 		Request: policy.Request{
 			ID:      c.req.ID,
 			Method:  c.req.Method,

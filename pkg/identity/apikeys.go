@@ -17,8 +17,10 @@ import (
 )
 
 // ErrBadCredentials is answered 401 whatever was wrong (unknown key, wrong
-// secret, malformed header), so a caller learns nothing about which keys exist.
-var ErrBadCredentials = apierr.Unauthenticated.WithHeader("www-authenticate", `Basic realm="topicgate"`)
+// secret, malformed header, a token Envoy did not verify), so a caller learns
+// nothing about which keys exist. The cause goes to the log only. The
+// gateway adds the WWW-Authenticate challenge to every 401.
+var ErrBadCredentials = apierr.Unauthenticated
 
 // KeyFile is the credentials file format.
 type KeyFile struct {
@@ -102,28 +104,21 @@ func (k *APIKeys) Reload() error {
 	return nil
 }
 
-// Authenticate checks an Authorization header value. An empty header gives
-// the anonymous principal; anything else must be valid Basic credentials.
-func (k *APIKeys) Authenticate(authorization string) (Principal, error) {
-	if authorization == "" {
-		return Anonymous, nil
-	}
-	scheme, cred, ok := strings.Cut(authorization, " ")
-	if !ok || !strings.EqualFold(scheme, "basic") {
-		return Principal{}, ErrBadCredentials.Wrap(errors.New("unsupported authorization scheme"))
-	}
+// basic checks Basic credentials (the base64 of key:secret, as sent after
+// "Basic ") and returns the key's id.
+func (k *APIKeys) basic(cred string) (string, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
 	if err != nil {
-		return Principal{}, ErrBadCredentials.Wrap(errors.New("basic credentials are not base64"))
+		return "", ErrBadCredentials.Wrap(errors.New("basic credentials are not base64"))
 	}
 	id, secret, ok := strings.Cut(string(raw), ":")
 	if !ok || id == "" {
-		return Principal{}, ErrBadCredentials.Wrap(errors.New("basic credentials are not key:secret"))
+		return "", ErrBadCredentials.Wrap(errors.New("basic credentials are not key:secret"))
 	}
 	if !k.set.Load().check(id, secret) {
-		return Principal{}, ErrBadCredentials.Wrap(fmt.Errorf("wrong secret or unknown key %q", id))
+		return "", ErrBadCredentials.Wrap(fmt.Errorf("wrong secret or unknown key %q", id))
 	}
-	return Principal{Type: TypeAPIKey, ID: id}, nil
+	return id, nil
 }
 
 func (s *keySet) check(id, secret string) bool {

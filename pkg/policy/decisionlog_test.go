@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/topicgate/topicgate/pkg/identity"
 	"io"
 	"os"
 	"path/filepath"
@@ -115,12 +116,12 @@ func TestDecisionLine_NoSecrets(t *testing.T) {
 // form), so that a new input field cannot silently go missing from the
 // log.
 func TestDecisionLine_FullIsTheInput(t *testing.T) {
-	admin := produceInput(recordsInput().Principal)
+	admin := produceInput(identity.Principal{Type: identity.TypeAPIKey, ID: "demo"})
 	count, retention := 3, "60000"
 	admin.Admin = &Admin{PartitionsCount: &count, Configs: []AdminConfig{
 		{Name: "retention.ms", Value: &retention, Operation: "SET"}, {Name: "cleanup.policy", Operation: "DELETE"},
 	}}
-	for name, in := range map[string]*Input{"request": produceInput(recordsInput().Principal), "records": recordsInput(), "admin": admin} {
+	for name, in := range map[string]*Input{"request": produceInput(identity.Principal{Type: identity.TypeAPIKey, ID: "demo"}), "records": recordsInput(), "admin": admin} {
 		t.Run(name, func(t *testing.T) {
 			want, err := json.Marshal(in)
 			if err != nil {
@@ -148,7 +149,7 @@ func TestDecisionLine_FullIsTheInput(t *testing.T) {
 }
 
 func TestDecisionLine_Error(t *testing.T) {
-	line := string(encodeLine(t, decisionLine(produceInput(recordsInput().Principal),
+	line := string(encodeLine(t, decisionLine(produceInput(identity.Principal{Type: identity.TypeAPIKey, ID: "demo"}),
 		&Decision{ID: "x", Err: errors.New("boom")}, "", LogInputNone)))
 	if !strings.Contains(line, `"policy_error":"boom"`) || strings.Contains(line, `"input"`) {
 		t.Errorf("line %s", line)

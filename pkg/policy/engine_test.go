@@ -60,12 +60,22 @@ func produceInput(principal identity.Principal) *Input {
 		Resource:  Resource{Type: "TOPIC", Name: "orders"},
 		Cluster:   Cluster{Name: "default", ID: "lkc-1"},
 		Topic:     "orders",
-		Principal: principal,
+		Principal: principalOf(principal),
 		Request: Request{
 			ID: "req-1", Method: "POST", Path: "/kafka/v3/clusters/lkc-1/topics/orders/records", API: "v3",
 			Query: map[string][]string{}, Headers: map[string]string{"content-type": "application/json"},
 		},
 	}
+}
+
+// principalOf is the input's principal of a caller who proved one identity
+// (none for anonymous).
+func principalOf(p identity.Principal) Principal {
+	c := identity.Caller{Principal: p}
+	if p.Authenticated() {
+		c.Sources = []string{p.Type}
+	}
+	return NewPrincipal(c)
 }
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)

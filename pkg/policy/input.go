@@ -16,17 +16,17 @@ const (
 // Input is the document a policy sees as `input`. docs/policy.md describes
 // every field; testdata golden files pin its JSON form.
 type Input struct {
-	Version   string             `json:"version"`
-	Phase     string             `json:"phase"`
-	Action    string             `json:"action"`
-	Operation string             `json:"operation"`
-	Resource  Resource           `json:"resource"`
-	Cluster   Cluster            `json:"cluster"`
-	Topic     string             `json:"topic,omitempty"`
-	Partition *int32             `json:"partition,omitempty"`
-	Group     string             `json:"group,omitempty"`
-	Principal identity.Principal `json:"principal"`
-	Request   Request            `json:"request"`
+	Version   string    `json:"version"`
+	Phase     string    `json:"phase"`
+	Action    string    `json:"action"`
+	Operation string    `json:"operation"`
+	Resource  Resource  `json:"resource"`
+	Cluster   Cluster   `json:"cluster"`
+	Topic     string    `json:"topic,omitempty"`
+	Partition *int32    `json:"partition,omitempty"`
+	Group     string    `json:"group,omitempty"`
+	Principal Principal `json:"principal"`
+	Request   Request   `json:"request"`
 	// Admin holds what an admin request's body asks for (create_topic, topic
 	// config changes, update_partition_count), once the body is read.
 	Admin   *Admin   `json:"admin,omitempty"`
@@ -43,6 +43,43 @@ type Input struct {
 type Target struct {
 	Topic   string  `json:"topic"`
 	Cluster Cluster `json:"cluster"`
+}
+
+// Principal is who is calling, as the policy sees it. Type and ID are the
+// primary identity (api_key, jwt, mtls or anonymous, in that order of
+// precedence); the other fields carry every identity the request proved.
+type Principal struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	// Sources lists the type of every identity proved, in order of
+	// precedence: e.g. ["jwt", "mtls"]. Empty for anonymous callers.
+	Sources []string `json:"sources"`
+	// Groups come from the JWT's groups claim; empty without.
+	Groups []string `json:"groups"`
+	// Claims are the verified JWT claims; absent without a token.
+	Claims map[string]any `json:"claims,omitempty"`
+	// SPIFFEID is the client certificate's URI SAN when it is a SPIFFE id.
+	SPIFFEID string `json:"spiffe_id,omitempty"`
+	// Peer is the verified client certificate's identity; absent without mTLS.
+	Peer *identity.Peer `json:"peer,omitempty"`
+}
+
+// NewPrincipal is the input's principal for a caller.
+func NewPrincipal(c identity.Caller) Principal {
+	p := Principal{
+		Type: c.Principal.Type, ID: c.Principal.ID,
+		Sources: c.Sources, Groups: c.Groups, Claims: c.Claims, Peer: c.Peer,
+	}
+	if p.Sources == nil {
+		p.Sources = []string{}
+	}
+	if p.Groups == nil {
+		p.Groups = []string{}
+	}
+	if c.Peer != nil {
+		p.SPIFFEID = c.Peer.SPIFFEID()
+	}
+	return p
 }
 
 // Resource is the Kafka ACL resource the operation acts on.

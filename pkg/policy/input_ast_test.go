@@ -35,6 +35,7 @@ func TestAstInput_EqualsTheJSONForm(t *testing.T) {
 		"request":                   produceInput(identity.Principal{Type: identity.TypeAPIKey, ID: "demo"}),
 		"records":                   records,
 		"pattern, partition, group": withPattern,
+		"jwt and mTLS principal":    jwtMTLSInput(),
 		"empty":                     {},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -44,12 +44,31 @@ func recordsInput() *Input {
 	return in
 }
 
+// jwtMTLSInput is a produce's request phase for a caller who sent a JWT
+// over a connection with a client certificate: both are sources, the JWT is
+// the principal.
+func jwtMTLSInput() *Input {
+	in := produceInput(identity.Anonymous)
+	peer := &identity.Peer{URISAN: "spiffe://cluster.local/ns/shop/sa/orders-writer", Subject: "CN=orders-writer,O=shop"}
+	in.Principal = NewPrincipal(identity.Caller{
+		Principal: identity.Principal{Type: identity.TypeJWT, ID: "alice"},
+		Sources:   []string{identity.TypeJWT, identity.TypeMTLS},
+		Claims: map[string]any{
+			"iss": "https://idp.example.com", "sub": "alice", "aud": "topicgate",
+			"exp": 1.7799e9, "groups": []any{"orders-writers"}, "tenant": map[string]any{"id": "t-7"},
+		},
+		Groups: []string{"orders-writers"},
+		Peer:   peer,
+	})
+	return in
+}
+
 func TestInput_Golden(t *testing.T) {
 	listTopics := &Input{
 		Version: InputVersion, Phase: PhaseRequest, Action: "list_topics", Operation: "DESCRIBE",
 		Resource:  Resource{Type: "CLUSTER", Name: "kafka-cluster"},
 		Cluster:   Cluster{Name: "default", ID: "lkc-1"},
-		Principal: identity.Anonymous,
+		Principal: principalOf(identity.Anonymous),
 		Request: Request{
 			ID: "req-2", Method: "GET", Path: "/v3/clusters/lkc-1/topics", API: "v3",
 			Query: map[string][]string{}, Headers: map[string]string{"accept": "application/json", "user-agent": "curl/8"},
@@ -62,6 +81,7 @@ func TestInput_Golden(t *testing.T) {
 		{name: "input_request", in: listTopics},
 		{name: "input_request_produce", in: produceInput(identity.Principal{Type: identity.TypeAPIKey, ID: "demo"})},
 		{name: "input_records", in: recordsInput()},
+		{name: "input_request_jwt_mtls", in: jwtMTLSInput()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -248,7 +248,7 @@ func TestShadow_QueuedBytesBound(t *testing.T) {
 	p := newShadowPair(t, allowDemo, denyAll, nil, 10)
 	big := func() *Input {
 		in := recordsInput()
-		in.Principal = demo
+		in.Principal = principalOf(demo)
 		in.RecordsSummary = &RecordsSummary{Count: 1, Bytes: MaxShadowQueuedBytes/2 + 1}
 		return in
 	}

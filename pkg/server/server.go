@@ -156,7 +156,7 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 	}
 
 	gw := gateway.New(gateway.Options{
-		Clusters: clusters, Auth: keys, Policy: engine, Log: log.Named("gateway"), Metrics: m,
+		Clusters: clusters, Auth: identity.NewAuthenticator(keys, jwtSettings(cfg.Identity.JWT)), Policy: engine, Log: log.Named("gateway"), Metrics: m,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, MaxRecords: cfg.Limits.MaxRecords,
 		ProduceTimeout: cfg.Kafka.ProduceTimeout.D(),
 		PhaseTimeout:   cfg.Limits.AnswerTimeout.D(),
@@ -292,6 +292,14 @@ func Run(ctx context.Context, cfg *config.Config, logs Loggers, ready func(Addrs
 // Addrs are the addresses topicgate listens on.
 type Addrs struct {
 	GRPC, Unix, Admin string
+}
+
+// jwtSettings are the identity package's JWT settings from the configuration.
+func jwtSettings(j config.JWT) identity.JWT {
+	return identity.JWT{
+		Enabled: j.Enabled, PayloadKey: j.PayloadKey, IDClaim: j.IDClaim,
+		GroupsClaim: j.GroupsClaim, MaxClaimsBytes: j.MaxClaimsBytes,
+	}
 }
 
 func reloadKeys(ctx context.Context, keys *identity.APIKeys, every time.Duration, log *zap.Logger) {

@@ -66,3 +66,33 @@ test_demo_may_not_subscribe_to_a_pattern if {
 	pattern := object.union(req(demo, "subscribe", "READ", "TOPIC", "orders|payments"), {"resource": {"type": "TOPIC", "name": "orders|payments", "pattern_type": "REGEX"}})
 	not authz.decision.allow with input as pattern
 }
+
+demo_jwt := {"type": "jwt", "id": "demo-user", "sources": ["jwt"], "groups": ["demo"], "claims": {"sub": "demo-user", "groups": ["demo"]}}
+
+orders_writer := {
+	"type": "mtls", "id": "spiffe://cluster.local/ns/shop/sa/orders-writer", "sources": ["mtls"], "groups": [],
+	"spiffe_id": "spiffe://cluster.local/ns/shop/sa/orders-writer",
+}
+
+test_a_jwt_of_the_demo_group_may_do_what_the_demo_key_does if {
+	authz.decision.allow with input as req(demo_jwt, "produce", "WRITE", "TOPIC", "orders")
+	authz.decision.allow with input as req(demo_jwt, "create_consumer", "READ", "GROUP", "demo-app")
+}
+
+test_a_jwt_of_another_group_is_denied if {
+	other := object.union(demo_jwt, {"groups": ["billing"]})
+	not authz.decision.allow with input as req(other, "produce", "WRITE", "TOPIC", "orders")
+}
+
+test_the_orders_writer_certificate_may_produce_to_orders if {
+	authz.decision.allow with input as req(orders_writer, "produce", "WRITE", "TOPIC", "orders")
+}
+
+test_the_orders_writer_certificate_may_not_read if {
+	not authz.decision.allow with input as req(orders_writer, "read_records", "READ", "TOPIC", "orders")
+}
+
+test_another_certificate_is_denied if {
+	other := object.union(orders_writer, {"id": "spiffe://cluster.local/ns/shop/sa/other", "spiffe_id": "spiffe://cluster.local/ns/shop/sa/other"})
+	not authz.decision.allow with input as req(other, "produce", "WRITE", "TOPIC", "orders")
+}
