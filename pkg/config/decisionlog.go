@@ -5,6 +5,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/topicgate/topicgate/pkg/kafkarest"
 )
 
 // DecisionLog configures the decision log: what each line carries, and
@@ -48,7 +50,7 @@ func (c *Config) validateDecisionLog(add func(string, ...any)) {
 	}
 	k := c.DecisionLog.Kafka
 	if k.Topic != "" {
-		if !validTopic(k.Topic) {
+		if kafkarest.ValidateTopicName(k.Topic) != nil {
 			add("decision_log.kafka.topic: %q is not a valid Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-')", k.Topic)
 		}
 		if k.Cluster != "" && !c.hasCluster(k.Cluster) {
@@ -89,20 +91,6 @@ func (c *Config) hasCluster(name string) bool {
 		}
 	}
 	return false
-}
-
-// validTopic is Kafka's rule for topic names.
-func validTopic(s string) bool {
-	if s == "" || len(s) > 249 || s == "." || s == ".." {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func isDir(p string) bool {

@@ -133,11 +133,7 @@ func (c *call) guardProduce(ctx context.Context) (*Response, BodyFunc) {
 			return c.fail(err), nil
 		}
 		return c.expectBody(ctx, checkV2Produce, false, func(ctx context.Context, body []byte) *Response {
-			format, err := kafkarest.V2ProduceFormat(c.req.Headers["content-type"])
-			if err != nil {
-				return c.fail(err)
-			}
-			records, err := kafkarest.ParseV2Produce(format, body, c.route.Partition, c.g.opts.MaxRecords)
+			records, err := c.parseV2Records(body)
 			if err != nil {
 				return c.fail(err)
 			}

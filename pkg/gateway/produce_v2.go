@@ -47,11 +47,7 @@ func v2Async(v string) (bool, error) {
 // produceV2 writes the records of a bridge produce body, all or none as for
 // v3: any bad record refuses the request.
 func (c *call) produceV2(ctx context.Context, topic *kafka.TopicInfo, body []byte, async bool) *Response {
-	format, err := kafkarest.V2ProduceFormat(c.req.Headers["content-type"])
-	if err != nil {
-		return c.fail(err)
-	}
-	records, err := kafkarest.ParseV2Produce(format, body, c.route.Partition, c.g.opts.MaxRecords)
+	records, err := c.parseV2Records(body)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -113,4 +109,14 @@ func (c *call) sendAsync(ctx context.Context, records []kafkarest.Record) *Respo
 			queued, len(records), e.Message, queued).Wrap(err))
 	}
 	return c.respond(http.StatusNoContent, nil)
+}
+
+// parseV2Records parses a bridge produce body in the format its
+// Content-Type names.
+func (c *call) parseV2Records(body []byte) ([]kafkarest.Record, error) {
+	format, err := kafkarest.V2ProduceFormat(c.req.Headers["content-type"])
+	if err != nil {
+		return nil, err
+	}
+	return kafkarest.ParseV2Produce(format, body, c.route.Partition, c.g.opts.MaxRecords)
 }

@@ -45,14 +45,8 @@ func (c *call) takeQuota(topic string, records []kafkarest.Record, lim policy.Li
 	for i := range records {
 		cost.Bytes += int64(records[i].Size())
 	}
-	u := &quotaUse{key: c.quotaKey(topic, kafkarest.OpWrite), rates: r, cost: cost}
-	u.result = c.g.quotas.Take(u.key, r, cost)
-	c.lim.quota = u
-	if !u.result.Allowed {
-		u.cost = quota.Cost{}
-		return c.throttled(u, "write", "to")
-	}
-	return nil
+	_, refused := c.take(topic, kafkarest.OpWrite, r, cost)
+	return refused
 }
 
 // refundUnwritten gives back the quota of the records Kafka did not take:
@@ -82,13 +76,9 @@ func (c *call) admitRead(topic string, rr *kafka.ReadRequest) *Response {
 	if !r.Limited() {
 		return nil
 	}
-	one := quota.Cost{Records: 1, Bytes: 1}
-	u := &quotaUse{key: c.quotaKey(topic, kafkarest.OpRead), rates: r, cost: one}
-	u.result = c.g.quotas.Take(u.key, r, one)
-	c.lim.quota = u
-	if !u.result.Allowed {
-		u.cost = quota.Cost{}
-		return c.throttled(u, "read", "from")
+	u, refused := c.take(topic, kafkarest.OpRead, r, quota.Cost{Records: 1, Bytes: 1})
+	if refused != nil {
+		return refused
 	}
 	// One record and one byte are taken: the page may hold what is left
 	// besides them.
@@ -174,4 +164,21 @@ func tightest(a, b quota.Status) quota.Status {
 		return b
 	}
 	return a
+}
+
+// take charges cost to the caller's bucket for operation (WRITE or READ)
+// on topic, and keeps the use for the answer's rate-limit headers and any
+// refund; over the quota it returns the 429 to send, and nothing is charged.
+func (c *call) take(topic, operation string, r quota.Rates, cost quota.Cost) (*quotaUse, *Response) {
+	u := &quotaUse{key: c.quotaKey(topic, operation), rates: r, cost: cost}
+	u.result = c.g.quotas.Take(u.key, r, cost)
+	c.lim.quota = u
+	if u.result.Allowed {
+		return u, nil
+	}
+	u.cost = quota.Cost{}
+	if operation == kafkarest.OpRead {
+		return u, c.throttled(u, "read", "from")
+	}
+	return u, c.throttled(u, "write", "to")
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/topicgate/topicgate/pkg/kafkarest"
 )
 
 // Decision is the outcome of one evaluation. Anything but a well-formed
@@ -101,7 +103,7 @@ var decisionFields = map[string]func(d *Decision, v any) error{
 		return nil
 	},
 	"topic": func(d *Decision, v any) (err error) {
-		if d.Topic, err = str("topic", v); err == nil && !validTopicName(d.Topic) {
+		if d.Topic, err = str("topic", v); err == nil && kafkarest.ValidateTopicName(d.Topic) != nil {
 			err = fmt.Errorf("topic %q is not a valid Kafka topic name", d.Topic)
 		}
 		return err
@@ -202,20 +204,6 @@ func printable(v any) any {
 		return "undefined/null"
 	}
 	return v
-}
-
-// validTopicName is Kafka's rule: 1 to 249 of [a-zA-Z0-9._-], not "." or "..".
-func validTopicName(s string) bool {
-	if s == "" || len(s) > 249 || s == "." || s == ".." {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func typeName(v any) string {
