@@ -36,6 +36,9 @@ type call struct {
 	headers                    map[string]string // allowing decisions' headers, for the answer
 	// lim is what the decisions said of limits, schemas, quotas (limits.go).
 	lim limitState
+	// request is the last request-phase decision: a produce whose policy
+	// reads nothing of the records phase reuses it (authorizeRecords).
+	request policy.Decision
 	// guard is set for ext_authz checks (authorize.go): begin stops before
 	// the handler, and a cluster id topicgate does not know is the
 	// backend's to answer.
@@ -101,6 +104,9 @@ func (c *call) handle(ctx context.Context, h handler) (*Response, BodyFunc) {
 // topicgate cannot carry out (target.go) denies as a policy error does.
 func (c *call) decide(ctx context.Context, in *policy.Input) policy.Decision {
 	d := c.g.opts.Policy.Decide(ctx, in)
+	if in.Phase == policy.PhaseRequest {
+		c.request = d
+	}
 	if c.guard && !c.dry {
 		d = guardDecision(d)
 	}

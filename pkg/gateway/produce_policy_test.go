@@ -201,3 +201,34 @@ func TestProduceBatch_ForgedDecisionHeader(t *testing.T) {
 		t.Errorf("written with ids %v, want the one fine entry with decision-2", ids)
 	}
 }
+
+// A policy that reads nothing of the records phase would answer it as it
+// answered the headers: the request-phase decision admits the records, its
+// id is in every record, and the policy is asked once. One that may read
+// them is asked again.
+func TestProduce_RecordsBlindPolicyIsAskedOnce(t *testing.T) {
+	for _, blind := range []bool{true, false} {
+		e := newEnv(t)
+		e.policy.decide = func(in *policy.Input) policy.Decision {
+			return policy.Decision{Allow: true, RecordsBlind: blind && in.Phase == policy.PhaseRequest}
+		}
+		resp := e.serve(t, post(recordsPath, map[string]string{"authorization": demoAuth}), []byte(stringRecord("a")+stringRecord("b")))
+		if resp.Status != 200 {
+			t.Fatalf("blind %v: status %d: %s", blind, resp.Status, resp.Body)
+		}
+		want, phases := "decision-2", []string{policy.PhaseRequest, policy.PhaseRecords}
+		if blind {
+			want, phases = "decision-1", []string{policy.PhaseRequest}
+		}
+		var asked []string
+		for _, in := range e.policy.seen() {
+			asked = append(asked, in.Phase)
+		}
+		if diff := cmp.Diff(phases, asked); diff != "" {
+			t.Errorf("blind %v: phases asked (-want +got):\n%s", blind, diff)
+		}
+		if _, ids := producedValues(t, e); !cmp.Equal(ids, []string{want, want}) || resp.Headers["x-topicgate-decision-id"] != want {
+			t.Errorf("blind %v: records carry %v, the answer %q; want %s", blind, ids, resp.Headers["x-topicgate-decision-id"], want)
+		}
+	}
+}

@@ -33,6 +33,11 @@ type Decision struct {
 	ValueSchema string
 	Err         error // set when the policy failed, was undefined or malformed
 	Duration    time.Duration
+	// RecordsBlind is set on a request-phase decision when the policy (and
+	// the shadow policy, if any) reads no field that differs in the records
+	// phase: its records-phase decision would be this one, so the gateway
+	// need not ask again.
+	RecordsBlind bool
 }
 
 // RecordDenial refuses one record of a produce: Index is the record's

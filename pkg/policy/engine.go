@@ -61,10 +61,13 @@ type Engine struct {
 }
 
 type loaded struct {
-	pq       rego.PreparedEvalQuery
-	files    []string
-	digest   string
-	loadedAt time.Time
+	pq rego.PreparedEvalQuery
+	// readsRecords: the policy may read an input field of the records
+	// phase (phases.go).
+	readsRecords bool
+	files        []string
+	digest       string
+	loadedAt     time.Time
 }
 
 // Status describes what is loaded, for /readyz and logs.
@@ -135,9 +138,12 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 			return false, e.lastError()
 		}
 		var pq rego.PreparedEvalQuery
-		pq, err = rego.New(RegoOptions(e.opts.Dir, e.opts.Query, e.opts.Skip...)...).PrepareForEval(ctx)
+		var compiler *ast.Compiler
+		opts := append(RegoOptions(e.opts.Dir, e.opts.Query, e.opts.Skip...), rego.CompilerHook(func(c *ast.Compiler) { compiler = c }))
+		pq, err = rego.New(opts...).PrepareForEval(ctx)
 		if err == nil {
-			e.cur.Store(&loaded{pq: pq, files: files, digest: digest, loadedAt: time.Now()})
+			e.cur.Store(&loaded{pq: pq, files: files, digest: digest, loadedAt: time.Now(),
+				readsRecords: compiler == nil || readsRecordsPhase(compiler.Modules)})
 			e.failed = ""
 			e.lastErr.Store(nil)
 			e.opts.Metrics.PolicyLoad(e.opts.Name, true)
@@ -217,6 +223,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	}
 	d.ID = uuid.NewString()
 	d.Duration = time.Since(start)
+	d.RecordsBlind = in.Phase == PhaseRequest && cur != nil && !cur.readsRecords && !e.opts.Shadow.readsRecords()
 	result := "deny"
 	switch {
 	case d.Err != nil:

@@ -144,6 +144,17 @@ func (s *Shadow) Status() ShadowStatus {
 
 // offer queues a decision for the shadow without waiting. It is safe on a
 // nil *Shadow, which shadows nothing.
+// readsRecords reports whether the shadow policy needs a produce's records
+// phase: when it is loaded and may read its fields (phases.go). A nil or
+// unloaded shadow does not.
+func (s *Shadow) readsRecords() bool {
+	if s == nil {
+		return false
+	}
+	cur := s.engine.cur.Load()
+	return cur != nil && cur.readsRecords
+}
+
 func (s *Shadow) offer(in *Input, input ast.Value, d Decision) {
 	if s == nil || !s.wants(in) {
 		return
