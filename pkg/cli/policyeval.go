@@ -206,15 +206,11 @@ func printStep(out io.Writer, n int, s gateway.Step, ex explained, mode explainM
 // credentials only.
 const basicChallenge = `Basic realm="topicgate"`
 
-// fixedPrincipal is a principal eval was given: it ignores credentials.
-type fixedPrincipal identity.Principal
+// fixedPrincipal is a caller eval was given: it ignores credentials.
+type fixedPrincipal identity.Caller
 
 func (p fixedPrincipal) Authenticate(identity.Credentials) (identity.Caller, error) {
-	c := identity.Caller{Principal: identity.Principal(p)}
-	if p.Type != identity.TypeAnonymous {
-		c.Sources = []string{p.Type}
-	}
-	return c, nil
+	return identity.Caller(p), nil
 }
 
 func (fixedPrincipal) Challenge() string { return basicChallenge }
@@ -234,7 +230,7 @@ func (unverifiedBasic) Authenticate(c identity.Credentials) (identity.Caller, er
 		// What topicgate answers to credentials it cannot read.
 		return identity.Caller{}, identity.ErrBadCredentials
 	}
-	return fixedPrincipal{Type: identity.TypeAPIKey, ID: id}.Authenticate(c)
+	return identity.Caller{Principal: identity.Principal{Type: identity.TypeAPIKey, ID: id}, Sources: []string{identity.TypeAPIKey}}, nil
 }
 
 func (unverifiedBasic) Challenge() string { return basicChallenge }

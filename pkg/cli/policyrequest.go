@@ -27,8 +27,8 @@ type evalRequest struct {
 	headers                         map[string]string
 	body                            []byte
 	source                          string
-	principal                       *identity.Principal // trusted, from the file
-	cluster                         *policy.Cluster     // from the file
+	principal                       *identity.Caller // trusted, from the file
+	cluster                         *policy.Cluster  // from the file
 }
 
 // requestFile is the YAML (or JSON) form of a request.
@@ -51,7 +51,7 @@ type clusterArg struct {
 
 // principalArg is "type:id", "anonymous", or an object with the
 // principal's fields ({type, id, ...}).
-type principalArg identity.Principal
+type principalArg identity.Caller
 
 func (p *principalArg) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
@@ -73,29 +73,45 @@ func (p *principalArg) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // parsePrincipal reads -principal: "type:id", "anonymous", or a JSON object
-// of the principal's fields, for principals with more than a type and an id.
-func parsePrincipal(s string) (identity.Principal, error) {
-	var p identity.Principal
+// of the principal as the policy sees it, for callers with more than a type
+// and an id: {"type", "id", "sources", "groups", "claims", "peer":
+// {"uri_san", "dns_san", "subject"}}. Without "sources", the type is the
+// only source.
+func parsePrincipal(s string) (identity.Caller, error) {
+	var c identity.Caller
 	switch {
 	case strings.HasPrefix(strings.TrimSpace(s), "{"):
+		var p struct {
+			Type    string         `json:"type"`
+			ID      string         `json:"id"`
+			Sources []string       `json:"sources"`
+			Groups  []string       `json:"groups"`
+			Claims  map[string]any `json:"claims"`
+			Peer    *identity.Peer `json:"peer"`
+		}
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&p); err != nil {
-			return p, fmt.Errorf("principal %s: %w", s, err)
+			return c, fmt.Errorf("principal %s: %w", s, err)
 		}
+		c = identity.Caller{Principal: identity.Principal{Type: p.Type, ID: p.ID}, Sources: p.Sources,
+			Groups: p.Groups, Claims: p.Claims, Peer: p.Peer}
 	case s == identity.TypeAnonymous:
-		return identity.Anonymous, nil
+		return identity.Caller{Principal: identity.Anonymous}, nil
 	default:
 		typ, id, ok := strings.Cut(s, ":")
 		if !ok || typ == "" || id == "" {
-			return p, fmt.Errorf("principal %q: want type:id (e.g. api_key:demo), anonymous, or a JSON object", s)
+			return c, fmt.Errorf("principal %q: want type:id (e.g. api_key:demo), anonymous, or a JSON object", s)
 		}
-		p = identity.Principal{Type: typ, ID: id}
+		c.Principal = identity.Principal{Type: typ, ID: id}
 	}
-	if p.Type == "" || p.ID == "" {
-		return p, fmt.Errorf("principal %s: type and id are required", s)
+	if c.Principal.Type == "" || c.Principal.ID == "" {
+		return c, fmt.Errorf("principal %s: type and id are required", s)
 	}
-	return p, nil
+	if c.Sources == nil && c.Principal.Type != identity.TypeAnonymous {
+		c.Sources = []string{c.Principal.Type}
+	}
+	return c, nil
 }
 
 // readRequest reads REQUEST: the words of a curl command (one argument
@@ -203,7 +219,7 @@ func parseRequestFile(raw []byte, dir string) (*evalRequest, error) {
 		req.body = b
 	}
 	if f.Principal != nil {
-		p := identity.Principal(*f.Principal)
+		p := identity.Caller(*f.Principal)
 		req.principal = &p
 	}
 	if f.Cluster != nil {

@@ -53,7 +53,9 @@ func (c *Config) validateDecisionLog(add func(string, ...any)) {
 		if kafkarest.ValidateTopicName(k.Topic) != nil {
 			add("decision_log.kafka.topic: %q is not a valid Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-')", k.Topic)
 		}
-		if k.Cluster != "" && !c.hasCluster(k.Cluster) {
+		if len(c.Kafka.Clusters) == 0 {
+			add("decision_log.kafka.topic: needs a Kafka cluster to produce to; none is configured (mode %s)", c.Mode)
+		} else if k.Cluster != "" && !c.hasCluster(k.Cluster) {
 			add("decision_log.kafka.cluster: %q is not a configured cluster (kafka.clusters[].name)", k.Cluster)
 		}
 	} else if k.Cluster != "" {

@@ -33,6 +33,9 @@ func TestValidate_DecisionLogAndShadow(t *testing.T) {
 		}, want: []string{`decision_log.kafka.cluster: "other" is not a configured cluster`}},
 		{name: "a cluster without a topic", mutate: func(_ *testing.T, c *Config) { c.DecisionLog.Kafka.Cluster = "main" },
 			want: []string{"decision_log.kafka.cluster: set decision_log.kafka.topic too"}},
+		{name: "a topic in guard mode, which has no cluster", mutate: func(_ *testing.T, c *Config) {
+			c.Mode, c.Kafka.Clusters, c.DecisionLog.Kafka.Topic = ModeGuard, nil, "topicgate-decisions"
+		}, want: []string{"decision_log.kafka.topic: needs a Kafka cluster to produce to; none is configured (mode guard)"}},
 		{name: "queue size", mutate: func(_ *testing.T, c *Config) { c.DecisionLog.Kafka.QueueSize = 0 },
 			want: []string{"decision_log.kafka.queue_size: must be positive, got 0"}},
 		{name: "shadow dir missing", mutate: func(t *testing.T, c *Config) { c.Policy.Shadow.Dir = filepath.Join(t.TempDir(), "nope") },

@@ -36,6 +36,11 @@ func toRequest(attrs *authv3.AttributeContext, newID func() string) (*gateway.Re
 	if len(body.Data) == 0 && h.GetBody() != "" {
 		body.Data = []byte(h.GetBody())
 	}
+	// The header says whether Envoy sent the body, but only Envoy's word
+	// counts: a body said to be whole must be as long as the request says.
+	if n, err := strconv.Atoi(hs["content-length"]); err == nil && body.Sent && !body.Partial && n != len(body.Data) {
+		body.Sent = false
+	}
 	req := &gateway.Request{
 		ID:          hs["x-request-id"],
 		Method:      h.GetMethod(),

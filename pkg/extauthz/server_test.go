@@ -308,3 +308,17 @@ func TestCheck_Identity(t *testing.T) {
 		})
 	}
 }
+
+// A client cannot pass a body off as sent by Envoy: a whole body must be as
+// long as the request's Content-Length.
+func TestCheck_PartialBodyHeaderFromTheClient(t *testing.T) {
+	f := &fakeGateway{}
+	r := check(&authv3.AttributeContext_HttpRequest{Method: "POST", Path: "/consumers/g/instances/c/offsets",
+		Headers: map[string]string{"content-length": "40", "x-envoy-auth-partial-body": "false"}})
+	if _, err := NewServer(f, nil, newID).Check(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if f.body.Sent {
+		t.Errorf("body %+v taken as sent: Envoy sent none of the 40 bytes declared", f.body)
+	}
+}

@@ -51,7 +51,10 @@ func (c *call) topicConfigEntries(ctx context.Context) ([]string, map[string][]k
 	if err != nil {
 		return nil, nil, err
 	}
-	names := c.visible(ctx, kafkarest.OpDescribeConfigs, kafkarest.ResourceTopic, topicNames(ts))
+	names, err := c.visible(ctx, kafkarest.OpDescribeConfigs, kafkarest.ResourceTopic, topicNames(ts))
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(names) == 0 {
 		return names, map[string][]kafka.ConfigEntry{}, nil
 	}

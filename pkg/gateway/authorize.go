@@ -141,6 +141,9 @@ func (c *call) guardProduce(ctx context.Context) (*Response, BodyFunc) {
 		})
 	}
 	return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+		if err := c.exactFields(body, false); err != nil {
+			return c.fail(err)
+		}
 		records, err := kafkarest.ParseProduce(body, c.g.opts.MaxRecords)
 		if err != nil {
 			return c.fail(err)
@@ -155,6 +158,9 @@ func (c *call) guardProduce(ctx context.Context) (*Response, BodyFunc) {
 // so a guard refuses the batch instead.
 func (c *call) guardProduceBatch(ctx context.Context) (*Response, BodyFunc) {
 	return c.expectBody(ctx, kafkarest.CheckJSONContentType, false, func(ctx context.Context, body []byte) *Response {
+		if err := c.exactFields(body, true); err != nil {
+			return c.fail(err)
+		}
 		entries, err := kafkarest.ParseBatch(body, c.g.opts.MaxRecords)
 		if err != nil {
 			return c.fail(err)
@@ -310,6 +316,24 @@ func guardDecision(d policy.Decision) policy.Decision {
 // guardRecords asks the records phase. guardDecision has turned any
 // denied_records into a denial: the backend writes a request whole.
 func (c *call) guardRecords(ctx context.Context, records []kafkarest.Record) *Response {
+	// The backend would write a client's decision-id header as if
+	// topicgate had set it: refused, as the gateway refuses it.
+	for i := range records {
+		if err := checkNoDecisionHeader(&records[i], "record "+strconv.Itoa(records[i].Index)); err != nil {
+			return c.fail(err)
+		}
+	}
 	_, denial := c.authorizeRecords(ctx, records)
 	return denial
+}
+
+// exactFields refuses, for a guard, a v3 produce body whose field names the
+// backend might read differently from topicgate's parser (another letter
+// case, a name twice): the policy would judge values the backend does not
+// write. A dry run decides as the gateway does, which reads them one way.
+func (c *call) exactFields(body []byte, batch bool) error {
+	if c.dry {
+		return nil
+	}
+	return kafkarest.CheckExactFields(body, batch)
 }

@@ -36,7 +36,10 @@ func (c *call) describeV2(ctx context.Context) *Response {
 				names = append(names, t.Name)
 			}
 		}
-		return c.adminAnswer(kafkarest.V2TopicNames(c.visible(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, names)))
+		if names, err = c.visible(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, names); err != nil {
+			return c.fail(kafka.ClientError(err))
+		}
+		return c.adminAnswer(kafkarest.V2TopicNames(names))
 	case kafkarest.GetTopic, kafkarest.ListPartitions:
 		t, err := c.topicInfo(ctx)
 		if err != nil {
@@ -75,7 +78,10 @@ func (c *call) describeV3(ctx context.Context) *Response {
 	case kafkarest.ListTopics:
 		var ts []kafka.TopicInfo
 		if ts, err = c.cluster.Topics(ctx); err == nil {
-			show := c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, topicNames(ts))
+			var show map[string]bool
+			if show, err = c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, topicNames(ts)); err != nil {
+				break
+			}
 			out := make([]kafkarest.Topic, 0, len(show))
 			for i := range ts {
 				if show[ts[i].Name] {

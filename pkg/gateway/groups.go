@@ -40,7 +40,10 @@ func (c *call) consumerGroups(ctx context.Context) (*Response, BodyFunc) {
 		for i := range gs {
 			ids[i] = gs[i].ID
 		}
-		show := c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceGroup, ids)
+		show, err := c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceGroup, ids)
+		if err != nil {
+			return c.fail(kafka.ClientError(err)), nil
+		}
 		out := make([]kafkarest.ConsumerGroup, 0, len(show))
 		for i := range gs {
 			if show[gs[i].ID] {

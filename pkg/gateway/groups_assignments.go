@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
@@ -32,6 +33,12 @@ func (c *call) consumerAssignments(ctx context.Context) (*Response, BodyFunc) {
 	cid := c.cluster.ID()
 	as := restAssignments(g.ID, m)
 	if c.route.Action == kafkarest.ListConsumerAssignments {
+		// Only the partitions of topics the caller may describe.
+		show, err := c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, distinctTopics(len(as), func(i int) string { return as[i].Topic }))
+		if err != nil {
+			return c.fail(kafka.ClientError(err)), nil
+		}
+		as = slices.DeleteFunc(as, func(a kafkarest.ConsumerAssignment) bool { return !show[a.Topic] })
 		return c.groupsReply(links.ConsumerAssignmentList(cid, g.ID, m.ConsumerID, as)), nil
 	}
 	for _, a := range as {

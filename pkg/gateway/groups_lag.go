@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/topicgate/topicgate/pkg/apierr"
 	"github.com/topicgate/topicgate/pkg/kafka"
@@ -26,6 +27,13 @@ func (c *call) groupLags(ctx context.Context) (*Response, BodyFunc) {
 	lags, err := c.groupLagList(ctx, &g)
 	if err != nil {
 		return c.fail(kafka.ClientError(err)), nil
+	}
+	if c.route.Action != kafkarest.GetGroupLag {
+		// Kafka's OffsetFetch leaves out the topics the caller may not
+		// describe: so do the group's lags and their summary.
+		if lags, err = c.visibleLags(ctx, lags); err != nil {
+			return c.fail(kafka.ClientError(err)), nil
+		}
 	}
 	links := kafkarest.NewLinks(c.req.Scheme, c.req.Authority, c.route.Prefix)
 	cid := c.cluster.ID()
@@ -110,4 +118,24 @@ func groupLagSummary(lags []kafkarest.ConsumerLag) kafkarest.LagSummary {
 		}
 	}
 	return s
+}
+
+// visibleLags keeps the lags of the topics the caller may describe (phase
+// item, visible.go).
+func (c *call) visibleLags(ctx context.Context, lags []kafkarest.ConsumerLag) ([]kafkarest.ConsumerLag, error) {
+	show, err := c.visibleSet(ctx, kafkarest.OpDescribe, kafkarest.ResourceTopic, distinctTopics(len(lags), func(i int) string { return lags[i].Topic }))
+	return slices.DeleteFunc(lags, func(l kafkarest.ConsumerLag) bool { return !show[l.Topic] }), err
+}
+
+// distinctTopics lists the topic names of n items once each, in order.
+func distinctTopics(n int, topic func(i int) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i < n; i++ {
+		if t := topic(i); !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -27,7 +27,13 @@ func rates(l policy.Limits) quota.Rates {
 	return quota.Rates{Records: l.RecordsPerSec, Bytes: l.BytesPerSec}
 }
 
+// quotaKey is the bucket of the caller on the Kafka topic the request acts
+// on (after any rewrite, so that several names a policy maps to one topic
+// share its quota); topic, the client's name, is the fallback.
 func (c *call) quotaKey(topic, operation string) quota.Key {
+	if c.topic != "" {
+		topic = c.topic
+	}
 	return quota.Key{
 		PrincipalType: c.principal.Type, Principal: c.principal.ID,
 		Cluster: c.clusterName(), Topic: topic, Operation: operation,

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -114,4 +115,78 @@ func dataNames(t *testing.T, body []byte, field string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// A group's lags, lag summary and a consumer's assignments name topics:
+// each topic is decided on its own, as Kafka's OffsetFetch leaves out the
+// topics a principal may not describe.
+func TestVisible_GroupListsKeepOnlyAllowedTopics(t *testing.T) {
+	const g = "/kafka/v3/clusters/lkc-1/consumer-groups/billing"
+	tests := []struct {
+		name, path string
+		hidden     []string
+		want       []string // topic_name of each entry, or the summary's max_lag_topic_name
+		field      string
+	}{
+		{name: "lags", path: g + "/lags", hidden: []string{"audit"}, want: []string{"orders", "orders", "orders"}, field: "topic_name"},
+		{name: "lags, all hidden", path: g + "/lags", hidden: []string{"audit", "orders"}, field: "topic_name"},
+		{name: "assignments", path: g + "/consumers/rdkafka-1/assignments", hidden: []string{"orders"}, field: "topic_name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := groupsEnv(t)
+			e.policy.decide = hideItems(tt.hidden...)
+			resp := e.serve(t, get(tt.path, map[string]string{"authorization": demoAuth}), nil)
+			if resp.Status != http.StatusOK {
+				t.Fatalf("status %d: %s", resp.Status, resp.Body)
+			}
+			if got := dataNames(t, resp.Body, tt.field); !slices.Equal(got, tt.want) {
+				t.Errorf("listed %q, want %q", got, tt.want)
+			}
+		})
+	}
+	// The summary is of the lags the caller may see: with audit hidden, its
+	// largest lag is on orders; with everything hidden there is none.
+	e := groupsEnv(t)
+	e.policy.decide = hideItems("audit")
+	resp := e.serve(t, get(g+"/lag-summary", map[string]string{"authorization": demoAuth}), nil)
+	var sum map[string]any
+	if err := json.Unmarshal(resp.Body, &sum); err != nil || resp.Status != 200 || sum["max_lag_topic_name"] != "orders" {
+		t.Errorf("lag summary with audit hidden: %d %s", resp.Status, resp.Body)
+	}
+	e = groupsEnv(t)
+	e.policy.decide = hideItems("audit", "orders")
+	if resp := e.serve(t, get(g+"/lag-summary", map[string]string{"authorization": demoAuth}), nil); resp.Status != http.StatusNotFound {
+		t.Errorf("lag summary with every topic hidden: %d %s, want 404", resp.Status, resp.Body)
+	}
+}
+
+// An item whose decision would act on another topic (a rewrite) is not the
+// item the list names: it is not shown. A list whose time runs out is not
+// answered cut short.
+func TestVisible_RewrittenItemsAndTimeouts(t *testing.T) {
+	e := groupsEnv(t)
+	e.policy.decide = func(in *policy.Input) policy.Decision {
+		if in.Phase == policy.PhaseItem && in.Resource.Name == "audit" {
+			return policy.Decision{Allow: true, Topic: "tenant-a.audit"}
+		}
+		return policy.Decision{Allow: true}
+	}
+	resp := e.serve(t, get("/kafka/v3/clusters/lkc-1/topics", map[string]string{"authorization": demoAuth}), nil)
+	if got := dataNames(t, resp.Body, "topic_name"); resp.Status != 200 || !slices.Equal(got, []string{"orders"}) {
+		t.Errorf("with audit rewritten: %d %q, want 200 [orders]", resp.Status, got)
+	}
+
+	e = groupsEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	e.policy.decide = func(in *policy.Input) policy.Decision {
+		if in.Phase == policy.PhaseItem {
+			cancel() // the client leaves while the items are decided
+		}
+		return policy.Decision{Allow: true}
+	}
+	resp, _ = e.g.Headers(ctx, get("/kafka/v3/clusters/lkc-1/topics", map[string]string{"authorization": demoAuth}))
+	if resp == nil || resp.Status == http.StatusOK {
+		t.Fatalf("a list whose request ended while its items were decided was answered %v", resp)
+	}
 }
