@@ -24,6 +24,8 @@ func ProducerConfig(bootstrap string, produceTimeout time.Duration) *ck.ConfigMa
 		"partitioner":               "murmur2_random",
 		"message.timeout.ms":        strconv.FormatInt(produceTimeout.Milliseconds(), 10),
 		"log_level":                 3,
+		"go.events.channel.size":    10000,
+		"go.produce.channel.size":   1,
 	}
 }
 

@@ -42,6 +42,10 @@ var producerDefaults = map[string]string{
 	"partitioner":               "murmur2_random", // the Java client's key->partition mapping
 }
 
+// eventsChannelSize bounds the producer's Events() buffer; drainEvents
+// empties it as it fills.
+const eventsChannelSize = 10000
+
 // Client is one Kafka cluster: a long-lived idempotent producer and an admin
 // client sharing its connections. It is safe for concurrent use.
 type Client struct {
@@ -66,6 +70,12 @@ func New(opts Options) (*Client, error) {
 	}
 	cfg["message.timeout.ms"] = strconv.FormatInt(opts.ProduceTimeout.Milliseconds(), 10)
 	cfg["go.logs.channel.enable"] = true // librdkafka logs go to zap, not raw stderr
+	// Delivery reports go to each request's own channel, so Events() carries
+	// only errors and stray reports, and ProduceChannel() is never used:
+	// their default buffers of a million entries would hold ~24 MiB that
+	// every garbage collection scans.
+	cfg["go.events.channel.size"] = eventsChannelSize
+	cfg["go.produce.channel.size"] = 1
 	for k, v := range opts.Properties {
 		cfg[k] = v
 	}
