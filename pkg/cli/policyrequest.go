@@ -81,14 +81,7 @@ func parsePrincipal(s string) (identity.Caller, error) {
 	var c identity.Caller
 	switch {
 	case strings.HasPrefix(strings.TrimSpace(s), "{"):
-		var p struct {
-			Type    string         `json:"type"`
-			ID      string         `json:"id"`
-			Sources []string       `json:"sources"`
-			Groups  []string       `json:"groups"`
-			Claims  map[string]any `json:"claims"`
-			Peer    *identity.Peer `json:"peer"`
-		}
+		var p policy.Principal // spiffe_id is taken from peer, as topicgate takes it
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&p); err != nil {
