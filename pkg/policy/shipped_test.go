@@ -111,3 +111,23 @@ func BenchmarkDecideDemoPolicy100Records(b *testing.B) {
 		}
 	}
 }
+
+// docs/policy.md shows the demo policy; the copy must be the file, without
+// its header comment.
+func TestDemoPolicyDocumented(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(policiesDir, "demo", "authz.rego"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/policy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := string(src[bytes.Index(src, []byte("package topicgate.authz")):])
+	section := string(doc[bytes.Index(doc, []byte("## The demo policy")):])
+	start := strings.Index(section, "```rego\n") + len("```rego\n")
+	end := start + strings.Index(section[start:], "```")
+	if got := section[start:end]; got != code {
+		t.Errorf("docs/policy.md's demo policy differs from policies/demo/authz.rego:\n--- doc\n%s\n--- file\n%s", got, code)
+	}
+}
