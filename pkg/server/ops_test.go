@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/topicgate/topicgate/pkg/config"
 )
@@ -43,21 +40,8 @@ func TestRunWithBrokenShadowAndDecisionTopic(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrs := make(chan Addrs, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, cfg, Loggers{Log: zap.NewNop(), Decisions: zap.NewNop()}, func(a Addrs) { addrs <- a })
-	}()
-	var a Addrs
-	select {
-	case a = <-addrs:
-	case err := <-done:
-		t.Fatalf("Run returned early: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("not started")
-	}
+	r := startRun(t, cfg)
+	cancel, a, done := r.cancel, r.addrs, r.done
 
 	resp, err := http.Get("http://" + a.Admin + "/readyz")
 	if err != nil {

@@ -40,26 +40,9 @@ func TestRunNotReadyWithoutKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	addrs := make(chan Addrs, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, cfg, Loggers{Log: zap.NewNop(), Decisions: zap.NewNop()}, func(a Addrs) { addrs <- a })
-	}()
-	var a Addrs
-	select {
-	case a = <-addrs:
-	case err := <-done:
-		t.Fatalf("Run returned early: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("not started")
-	}
-
-	conn, err := grpc.NewClient("unix://"+a.Unix, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	r := startRun(t, cfg)
+	ctx, cancel, a, done := r.ctx, r.cancel, r.addrs, r.done
+	conn := r.dial(t)
 	hctx, hcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer hcancel()
 	hr, err := healthpb.NewHealthClient(conn).Check(hctx, &healthpb.HealthCheckRequest{})
@@ -109,4 +92,45 @@ func TestRunNotReadyWithoutKafka(t *testing.T) {
 	if _, err := net.Dial("unix", a.Unix); err == nil {
 		t.Error("socket still accepts")
 	}
+}
+
+// running is Run in the background, for a test: its context, the
+// addresses it listens on, and its result once it returns.
+type running struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	addrs  Addrs
+	done   chan error
+}
+
+// startRun starts Run with cfg and waits until it listens; the test's end
+// stops it.
+func startRun(t *testing.T, cfg *config.Config) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	r := &running{ctx: ctx, cancel: cancel, done: make(chan error, 1)}
+	addrs := make(chan Addrs, 1)
+	go func() {
+		r.done <- Run(ctx, cfg, Loggers{Log: zap.NewNop(), Decisions: zap.NewNop()}, func(a Addrs) { addrs <- a })
+	}()
+	select {
+	case r.addrs = <-addrs:
+	case err := <-r.done:
+		t.Fatalf("Run returned early: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not started")
+	}
+	return r
+}
+
+// dial connects to the server's unix socket; the test's end closes it.
+func (r *running) dial(t *testing.T) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient("unix://"+r.addrs.Unix, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
